@@ -1,0 +1,53 @@
+# One command per task. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test quality install messages static lock serve bench-data bench clean
+
+$(BIN)/.installed: requirements.lock requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+messages: install
+	$(BIN)/python manage.py compiletranslations
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+## Run the portal with the Grenoble dataset on SQLite at http://$(HOST):$(PORT)
+run: messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_territory grenoble --if-empty
+	$(BIN)/python manage.py demo_admin
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: messages static
+	$(BIN)/python -m pytest
+
+## Lint, Django checks, migrations up to date
+quality: messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Re-pin dependencies after editing requirements*.in
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile --quiet requirements-dev.in -o requirements-dev.lock --python-version 3.11
+
+## Production-like server (gunicorn + whitenoise); see docs/deployment.md
+serve: static
+	$(BIN)/gunicorn helice.wsgi --bind $(HOST):$(PORT) --workers 4 --access-logfile -
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

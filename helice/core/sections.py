@@ -1,0 +1,33 @@
+"""Sections that other parts add to a detail page (an organisation's services,
+events, spaces…), without the page's app importing theirs.
+
+A part registers, in its AppConfig.ready(), a provider for a model::
+
+    sections.register("directory.Organization", provider)
+
+where ``provider(obj)`` returns a Section or None (nothing to show)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+_providers: dict[str, list[Callable]] = defaultdict(list)
+
+
+@dataclass
+class Section:
+    title: str
+    template: str
+    items: Any
+    order: int = 100
+
+
+def register(model_label: str, provider: Callable) -> None:
+    if provider not in _providers[model_label]:
+        _providers[model_label].append(provider)
+
+
+def for_object(obj) -> list[Section]:
+    label = obj._meta.label
+    found = [s for provider in _providers[label] if (s := provider(obj)) is not None]
+    return sorted(found, key=lambda s: s.order)

@@ -1,0 +1,122 @@
+"""Directory pages: list with facets, CSV export, map, matrix, detail."""
+
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from helice.core import sections
+from helice.core.pagination import PageError, get_page
+
+from . import exports, jsonld, selectors
+from .forms import DirectoryFilterForm
+
+PER_PAGE = 20
+
+
+def _filters_or_error(request):
+    form = DirectoryFilterForm(request.GET)
+    if form.is_valid():
+        return form, form.to_filters(), None
+    return form, None, form.error_text()
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def organization_list(request):
+    form, filters, error = _filters_or_error(request)
+    context = {"form": form, "sorts": selectors.SORTS, "facet_labels": selectors.FACET_LABELS}
+    status = 200
+    if error:
+        context["error"] = error
+        status = 400
+    else:
+        result = selectors.organization_search(filters)
+        count = result.queryset.count()
+        try:
+            page = get_page(selectors.with_list_relations(result.queryset), request.GET.get("page"), PER_PAGE, count=count)
+        except PageError as exc:
+            context["error"], status, page = exc.message, exc.status, None
+        context.update(
+            filters=filters,
+            result=result,
+            count=count,
+            page=page,
+            facets=selectors.facet_counts(filters, result.parsed),
+            query_string=_query_string(request, drop=("page",)),
+        )
+    template = "directory/_layout.html" if request.headers.get("HX-Request") else "directory/organization_list.html"
+    return render(request, template, context, status=status)
+
+
+def _query_string(request, drop=()):
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+@require_GET
+def organization_export(request):
+    form, filters, error = _filters_or_error(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    result = selectors.organization_search(filters)
+    rows = exports.organization_rows(selectors.with_detail_relations(result.queryset))
+    writer = csv.writer(exports.Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="helice-organisations.csv"'
+    return response
+
+
+@require_GET
+def organization_map(request):
+    form, filters, error = _filters_or_error(request)
+    context = {
+        "form": form,
+        "facet_labels": selectors.FACET_LABELS,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    status = 200
+    if error:
+        context["error"], status = error, 400
+    else:
+        result = selectors.organization_search(filters)
+        organizations = list(selectors.with_list_relations(result.queryset))
+        context.update(
+            filters=filters,
+            result=result,
+            organizations=organizations,
+            located=[o for o in organizations if o.has_coordinates],
+            facets=selectors.facet_counts(filters, result.parsed),
+            query_string=_query_string(request),
+        )
+    return render(request, "directory/organization_map.html", context, status=status)
+
+
+@require_GET
+def organization_matrix(request):
+    sectors, kinds, cells = selectors.sector_kind_matrix()
+    rows = [(sector, [(kind, cells.get((sector.id, kind), 0)) for kind, _label in kinds]) for sector in sectors]
+    return render(request, "directory/organization_matrix.html", {"rows": rows, "kinds": kinds})
+
+
+@require_GET
+def organization_detail(request, slug):
+    organization = selectors.organization_by_slug(slug)
+    if organization is None:
+        raise Http404(_("No published organisation has this address."))
+    return render(
+        request,
+        "directory/organization_detail.html",
+        {
+            "organization": organization,
+            "jsonld": jsonld.organization(organization, request),
+            "related_sections": sections.for_object(organization),
+        },
+    )

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from helice.api.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("annuaire/", include("helice.directory.urls")),
+    path("", include("helice.core.urls")),
+    prefix_default_language=False,
+)
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
