@@ -59,6 +59,11 @@ class PublicationStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class LocationPrecision(models.TextChoices):
+    ADDRESS = "address", _("Address")
+    COMMUNE = "commune", _("Centre of the commune (approximate)")
+
+
 class InternationalKind(models.TextChoices):
     EXPORT = "export", _("Export")
     OFFICE_ABROAD = "office_abroad", _("Office abroad")
@@ -114,6 +119,10 @@ class Organization(models.Model):
     )
     longitude = models.FloatField(
         _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    location_precision = models.CharField(
+        _("location precision"), max_length=10, choices=LocationPrecision.choices, blank=True,
+        help_text=_("Whether the coordinates are those of the address or only of the commune's centre."),
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
