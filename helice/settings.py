@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +23,7 @@ if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random string of at least 50 characters "
-            "when HELICE_ENV=production."
+            "SECRET_KEY must be set to a random string of at least 50 characters when HELICE_ENV=production."
         )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production-0123456789")
@@ -95,9 +93,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            ),
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
         }
     )
 else:
@@ -175,8 +171,6 @@ HELICE_SITE_NAME = env.str("HELICE_SITE_NAME", default="Hélice")
 # Map tiles: any XYZ tile server. Empty disables the background layer (markers and
 # the list alternative still work).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = env.str(
-    "MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors"
-)
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -8,7 +8,9 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     display_name = models.CharField(
-        _("public display name"), max_length=150, blank=True,
+        _("public display name"),
+        max_length=150,
+        blank=True,
         help_text=_("Shown beside public contributions instead of the real name."),
     )
 

@@ -60,7 +60,9 @@ class Sector(TranslatedNameMixin, models.Model):
         PriorityDomain, blank=True, related_name="sectors", verbose_name=_("regional priority domains")
     )
     naf_prefixes = models.JSONField(
-        _("NAF code prefixes"), default=list, blank=True,
+        _("NAF code prefixes"),
+        default=list,
+        blank=True,
         help_text=_("Prefixes of NAF rev. 2 codes that belong to this sector, e.g. 26.1 or 62."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -89,7 +91,9 @@ class Commune(models.Model):
     """A commune of the territory, keyed by its INSEE code."""
 
     insee_code = models.CharField(
-        _("INSEE code"), max_length=5, unique=True,
+        _("INSEE code"),
+        max_length=5,
+        unique=True,
         validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("An INSEE code has five characters."))],
     )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -98,11 +102,15 @@ class Commune(models.Model):
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
     latitude = models.FloatField(
-        _("latitude"), null=True, blank=True,
+        _("latitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.FloatField(
-        _("longitude"), null=True, blank=True,
+        _("longitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     is_active = models.BooleanField(_("active"), default=True)

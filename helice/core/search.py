@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 from django.db import connection
-from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Value, When
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -37,10 +36,11 @@ MAX_TERMS = 8
 
 # Words too common to narrow a search (French and English); never query terms.
 STOP_WORDS = frozenset(
-    """a au aux avec ce ces d dans de des du en et il la le les l leur lui ma mais me
-    mes mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te
-    tes ton tu un une vos votre vous y an and at by for from in into is it of on or
-    the to with""".split()
+    (
+        "a au aux avec ce ces d dans de des du en et il la le les l leur lui ma mais me mes mon ne nos notre "
+        "nous on ou par pas pour qu que qui sa se ses son sur ta te tes ton tu un une vos votre vous y "
+        "an and at by for from in into is it of on or the to with"
+    ).split()  # noqa: SIM905 - a readable list of words
 )
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
@@ -124,9 +124,21 @@ def parse_query(q: str) -> ParsedQuery:
 
 
 def _tsquery(parsed: ParsedQuery) -> str:
-    return " & ".join(
-        "(" + " | ".join(f"{p}:*" for p in term.prefixes) + ")" for term in parsed.terms
-    )
+    return " & ".join("(" + " | ".join(f"{p}:*" for p in term.prefixes) + ")" for term in parsed.terms)
+
+
+class _TsMatch(Func):
+    """``to_tsvector('simple', document) @@ to_tsquery('simple', query)``: the
+    expression of the GIN index created by the directory's migration 0002, so
+    PostgreSQL uses that index whatever alias the table has in the query."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document_sql, document_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        sql = f"to_tsvector('simple'::regconfig, {document_sql}) @@ to_tsquery('simple'::regconfig, {query_sql})"
+        return sql, (*document_params, *query_params)
 
 
 def filter_documents(qs: QuerySet, parsed: ParsedQuery, document_field: str = "search_document") -> QuerySet:
@@ -135,14 +147,7 @@ def filter_documents(qs: QuerySet, parsed: ParsedQuery, document_field: str = "s
     if not parsed:
         return qs
     if connection.vendor == "postgresql":
-        column = f'{connection.ops.quote_name(qs.model._meta.db_table)}."{document_field}"'
-        return qs.filter(
-            RawSQL(
-                f"to_tsvector('simple'::regconfig, {column}) @@ to_tsquery('simple'::regconfig, %s)",
-                [_tsquery(parsed)],
-                output_field=BooleanField(),
-            )
-        )
+        return qs.filter(_TsMatch(F(document_field), Value(_tsquery(parsed))))
     condition = Q()
     for term in parsed.terms:
         alternatives = Q()
@@ -191,9 +196,7 @@ def correct_terms(parsed: ParsedQuery, vocabulary: list[str]) -> ParsedQuery | N
         if any(v.startswith(term.word) for v in vocab_set) or max_typos(term.word) == 0:
             terms.append(term)
             continue
-        best = process.extractOne(
-            term.word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_typos(term.word)
-        )
+        best = process.extractOne(term.word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_typos(term.word))
         if best is None:
             terms.append(term)
             continue

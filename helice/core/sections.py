@@ -8,8 +8,9 @@ A part registers, in its AppConfig.ready(), a provider for a model::
 where ``provider(obj)`` returns a Section or None (nothing to show)."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _providers: dict[str, list[Callable]] = defaultdict(list)
 

@@ -1,9 +1,29 @@
 """CSV export of the directory (the current selection of the list page)."""
 
 HEADER = [
-    "slug", "name", "acronym", "kind", "helix", "sectors", "naf_code", "siren", "siret",
-    "address", "postal_code", "commune_insee", "commune", "latitude", "longitude", "website",
-    "founding_year", "headcount_band", "international", "tags", "description_fr", "description_en", "url",
+    "slug",
+    "name",
+    "acronym",
+    "kind",
+    "helix",
+    "sectors",
+    "naf_code",
+    "siren",
+    "siret",
+    "address",
+    "postal_code",
+    "commune_insee",
+    "commune",
+    "latitude",
+    "longitude",
+    "website",
+    "founding_year",
+    "headcount_band",
+    "international",
+    "tags",
+    "description_fr",
+    "description_en",
+    "url",
 ]
 
 
@@ -28,13 +48,28 @@ def organization_rows(queryset):
         yield [
             _safe(v)
             for v in (
-                o.slug, o.name, o.acronym, o.kind, o.helix,
+                o.slug,
+                o.name,
+                o.acronym,
+                o.kind,
+                o.helix,
                 "|".join(s.slug for s in o.sectors.all()),
-                o.naf_code, o.siren, o.siret, o.address, o.postal_code,
-                o.commune.insee_code if o.commune else "", o.commune.name if o.commune else "",
-                o.latitude, o.longitude, o.website, o.founding_year, o.headcount_band,
+                o.naf_code,
+                o.siren,
+                o.siret,
+                o.address,
+                o.postal_code,
+                o.commune.insee_code if o.commune else "",
+                o.commune.name if o.commune else "",
+                o.latitude,
+                o.longitude,
+                o.website,
+                o.founding_year,
+                o.headcount_band,
                 "|".join(f"{a.country.code}:{a.kind}" for a in o.international_activities.all()),
                 "|".join(t.slug for t in o.tags.all()),
-                o.description_fr, o.description_en, o.get_absolute_url(),
+                o.description_fr,
+                o.description_en,
+                o.get_absolute_url(),
             )
         ]

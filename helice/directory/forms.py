@@ -34,19 +34,18 @@ class FacetValuesField(forms.Field):
     def validate(self, value):
         super().validate(value)
         if len(value) > MAX_VALUES_PER_FACET:
-            raise forms.ValidationError(
-                _("At most %(max)d values per filter."), params={"max": MAX_VALUES_PER_FACET}
-            )
+            raise forms.ValidationError(_("At most %(max)d values per filter."), params={"max": MAX_VALUES_PER_FACET})
         for item in value:
             if not _VALUE.match(item):
-                raise forms.ValidationError(
-                    _("“%(value)s” is not a valid filter value."), params={"value": item[:80]}
-                )
+                raise forms.ValidationError(_("“%(value)s” is not a valid filter value."), params={"value": item[:80]})
 
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH, strip=True,
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        strip=True,
         error_messages={"max_length": _("The search text is limited to %(limit_value)d characters.")},
     )
     kind = FacetValuesField(required=False)
@@ -62,9 +61,6 @@ class DirectoryFilterForm(forms.Form):
             plain.update({facet: data.getlist(facet) for facet in FACETS})
             data = plain
         super().__init__(data, **kwargs)
-
-    def clean_q(self):
-        return self.cleaned_data["q"].replace("\x00", "")
 
     def to_filters(self) -> DirectoryFilters:
         data = self.cleaned_data

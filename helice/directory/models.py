@@ -101,17 +101,26 @@ class Organization(models.Model):
     helix = models.CharField(_("helix strand"), max_length=20, choices=HelixStrand.choices, db_index=True)
     sectors = models.ManyToManyField(Sector, blank=True, related_name="organizations", verbose_name=_("sectors"))
     naf_code = models.CharField(
-        _("NAF code"), max_length=6, blank=True, validators=[validators.validate_naf_code],
+        _("NAF code"),
+        max_length=6,
+        blank=True,
+        validators=[validators.validate_naf_code],
         help_text=_("NAF rev. 2 activity code, e.g. 62.01Z."),
     )
     siren = models.CharField(
         _("SIREN"), max_length=9, blank=True, validators=[validators.validate_siren], db_index=True
     )
-    siret = models.CharField(_("SIRET (head office)"), max_length=14, blank=True, validators=[validators.validate_siret])
+    siret = models.CharField(
+        _("SIRET (head office)"), max_length=14, blank=True, validators=[validators.validate_siret]
+    )
     address = models.CharField(_("street address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="organizations",
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
         verbose_name=_("commune"),
     )
     latitude = models.FloatField(
@@ -121,7 +130,10 @@ class Organization(models.Model):
         _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     location_precision = models.CharField(
-        _("location precision"), max_length=10, choices=LocationPrecision.choices, blank=True,
+        _("location precision"),
+        max_length=10,
+        choices=LocationPrecision.choices,
+        blank=True,
         help_text=_("Whether the coordinates are those of the address or only of the commune's centre."),
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
@@ -129,18 +141,21 @@ class Organization(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="organizations/logos/", blank=True)
     founding_year = models.PositiveSmallIntegerField(
-        _("founding year"), null=True, blank=True,
+        _("founding year"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1000), validators.validate_not_future_year],
     )
     headcount_band = models.CharField(_("headcount"), max_length=10, choices=HeadcountBand.choices, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="organizations", verbose_name=_("tags"))
     status = models.CharField(
-        _("publication status"), max_length=20, choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT, db_index=True,
+        _("publication status"),
+        max_length=20,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        db_index=True,
     )
-    sources = models.TextField(
-        _("sources"), blank=True, help_text=_("Where the facts of this record come from.")
-    )
+    sources = models.TextField(_("sources"), blank=True, help_text=_("Where the facts of this record come from."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -200,7 +215,9 @@ class Organization(models.Model):
 
 class InternationalActivity(models.Model):
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="international_activities",
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="international_activities",
         verbose_name=_("organisation"),
     )
     country = CountryField(_("country"))

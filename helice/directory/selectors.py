@@ -80,9 +80,7 @@ def _apply_facet(qs: QuerySet, facet: str, values: list[str]) -> QuerySet:
         return qs.filter(commune__slug__in=values)
     if facet == "sector":
         through = Organization.sectors.through
-        return qs.filter(
-            Exists(through.objects.filter(organization_id=OuterRef("pk"), sector__slug__in=values))
-        )
+        return qs.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), sector__slug__in=values)))
     if facet == "country":
         return qs.filter(
             Exists(
@@ -190,7 +188,9 @@ def facet_counts(filters: DirectoryFilters, parsed: search.ParsedQuery) -> dict[
         selected = set(filters.facet_values(facet))
         counts, labels = _facet_query(facet, qs, selected)
         options = [
-            FacetOption(value=value, label=labels.get(value, value), count=counts.get(value, 0), selected=value in selected)
+            FacetOption(
+                value=value, label=labels.get(value, value), count=counts.get(value, 0), selected=value in selected
+            )
             for value in labels
             if counts.get(value) or value in selected
         ]
@@ -215,9 +215,7 @@ def _facet_query(facet: str, qs: QuerySet, selected: set[str]) -> tuple[dict[str
     if facet == "sector":
         through = Organization.sectors.through
         rows = (
-            through.objects.filter(organization__in=qs.values("pk"))
-            .values_list("sector__slug")
-            .annotate(n=Count("id"))
+            through.objects.filter(organization__in=qs.values("pk")).values_list("sector__slug").annotate(n=Count("id"))
         )
         counts = dict(rows)
         labels = {s.slug: s.name for s in Sector.objects.all()}

@@ -17,8 +17,10 @@ def organization_reindex(*, organization: Organization) -> None:
 
 @transaction.atomic
 def organization_reindex_all(*, queryset=None) -> int:
-    qs = (queryset if queryset is not None else Organization.objects.all()).select_related("commune").prefetch_related(
-        "sectors", "tags"
+    qs = (
+        (queryset if queryset is not None else Organization.objects.all())
+        .select_related("commune")
+        .prefetch_related("sectors", "tags")
     )
     count = 0
     for organization in qs.iterator(chunk_size=2000):

@@ -27,7 +27,8 @@ def validate_naf_code(value):
     if value and value not in naf_nomenclature():
         raise ValidationError(
             _("“%(value)s” is not a NAF rev. 2 code (expected a form like 62.01Z)."),
-            params={"value": value}, code="invalid_naf",
+            params={"value": value},
+            code="invalid_naf",
         )
 
 

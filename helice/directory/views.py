@@ -38,7 +38,9 @@ def organization_list(request):
         result = selectors.organization_search(filters)
         count = result.queryset.count()
         try:
-            page = get_page(selectors.with_list_relations(result.queryset), request.GET.get("page"), PER_PAGE, count=count)
+            page = get_page(
+                selectors.with_list_relations(result.queryset), request.GET.get("page"), PER_PAGE, count=count
+            )
         except PageError as exc:
             context["error"], status, page = exc.message, exc.status, None
         context.update(
@@ -62,7 +64,7 @@ def _query_string(request, drop=()):
 
 @require_GET
 def organization_export(request):
-    form, filters, error = _filters_or_error(request)
+    _form, filters, error = _filters_or_error(request)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     result = selectors.organization_search(filters)

@@ -28,4 +28,6 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username="admin", email=None, password=password)
         self.stdout.write(self.style.SUCCESS(f"Admin: {url} — username: admin, password: {password}"))
-        self.stdout.write("This password is shown once; change it with: .venv/bin/python manage.py changepassword admin")
+        self.stdout.write(
+            "This password is shown once; change it with: .venv/bin/python manage.py changepassword admin"
+        )
