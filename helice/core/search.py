@@ -40,7 +40,7 @@ STOP_WORDS = frozenset(
         "a au aux avec ce ces d dans de des du en et il la le les l leur lui ma mais me mes mon ne nos notre "
         "nous on ou par pas pour qu que qui sa se ses son sur ta te tes ton tu un une vos votre vous y "
         "an and at by for from in into is it of on or the to with"
-    ).split()  # noqa: SIM905 - a readable list of words
+    ).split()
 )
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
