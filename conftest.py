@@ -1,11 +1,16 @@
 """Project-wide pytest fixtures."""
 
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
 def _hermetic(settings, tmp_path):
-    """Every test: media in a temporary folder, mail kept in memory, no real tiles."""
+    """Every test: media in a temporary folder, mail kept in memory, no real tiles,
+    and French active (a request under /en/ must not leak into the next test)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MAP_TILE_URL = ""
+    translation.activate("fr")
+    yield
+    translation.deactivate()
