@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality install messages static lock serve bench-data bench clean
+.PHONY: run test quality install messages messages-extract static lock serve bench-data bench clean
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ install: $(BIN)/.installed
 
 messages: install
 	$(BIN)/python manage.py compiletranslations
+
+## Extract new interface strings into locale/fr/LC_MESSAGES/django.po (needs GNU gettext)
+messages-extract: install
+	$(BIN)/django-admin makemessages --locale fr --no-obsolete --no-location \
+		--ignore ".venv/*" --ignore "bench/*" --ignore "staticfiles/*" --ignore "*/tests/*" --ignore "helice/tests_browser/*"
 
 static: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
