@@ -3,6 +3,7 @@
 import csv
 
 from django.conf import settings
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from helice.core.pagination import PageError, get_page
 
 from . import exports, jsonld, selectors
 from .forms import DirectoryFilterForm
+from .models import LocationPrecision, Organization
 
 PER_PAGE = 20
 
@@ -90,22 +92,65 @@ def organization_map(request):
     else:
         result = selectors.organization_search(filters)
         organizations = list(selectors.with_list_relations(result.queryset))
+        located = [o for o in organizations if o.has_coordinates]
         context.update(
             filters=filters,
             result=result,
             organizations=organizations,
-            located=[o for o in organizations if o.has_coordinates],
+            located=located,
+            map_points=[_map_point(o) for o in located],
+            unlocated_count=len(organizations) - len(located),
             facets=selectors.facet_counts(filters, result.parsed),
             query_string=_query_string(request),
         )
     return render(request, "directory/organization_map.html", context, status=status)
 
 
+def _map_point(organization):
+    """What the map script needs for one marker (sent with json_script, never as HTML)."""
+    return {
+        "name": organization.name,
+        "url": organization.get_absolute_url(),
+        "lat": organization.latitude,
+        "lon": organization.longitude,
+        "kind": organization.get_kind_display(),
+        "commune": organization.commune.name if organization.commune else "",
+        "precision": organization.location_precision,
+        "approximate": organization.location_precision == LocationPrecision.COMMUNE,
+    }
+
+
 @require_GET
 def organization_matrix(request):
+    """The "who does what" matrix: published organisations per sector (rows) and kind (columns).
+
+    A row total counts the organisations of a sector (each has one kind, so the sum
+    is exact). An organisation may work in several sectors, so a column total is
+    not the sum of its cells: it counts distinct organisations of that kind."""
     sectors, kinds, cells = selectors.sector_kind_matrix()
-    rows = [(sector, [(kind, cells.get((sector.id, kind), 0)) for kind, _label in kinds]) for sector in sectors]
-    return render(request, "directory/organization_matrix.html", {"rows": rows, "kinds": kinds})
+    kind_totals = _organizations_per_kind_with_a_sector()
+    kinds = [(kind, label) for kind, label in kinds if kind_totals.get(kind)]
+    rows = []
+    for sector in sectors:
+        row = [(kind, label, cells.get((sector.id, kind), 0)) for kind, label in kinds]
+        rows.append((sector, row, sum(n for _kind, _label, n in row)))
+    classified = sum(kind_totals.values())
+    context = {
+        "rows": rows,
+        "kinds": kinds,
+        "column_totals": [(kind, label, kind_totals.get(kind, 0)) for kind, label in kinds],
+        "classified": classified,
+        "unclassified": selectors.published_organizations().count() - classified,
+    }
+    return render(request, "directory/organization_matrix.html", context)
+
+
+def _organizations_per_kind_with_a_sector():
+    """Distinct published organisations per kind that belong to at least one active sector."""
+    through = Organization.sectors.through
+    in_a_sector = through.objects.filter(organization_id=OuterRef("pk"), sector__is_active=True)
+    rows = selectors.published_organizations().filter(Exists(in_a_sector)).order_by().values_list("kind")
+    return dict(rows.annotate(n=Count("id")))
 
 
 @require_GET
