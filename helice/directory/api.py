@@ -170,7 +170,9 @@ def _filters(request: HttpRequest) -> selectors.DirectoryFilters:
 
 def filter_error_response(request: HttpRequest, exc: FilterError):
     errors = {name: [str(e) for e in messages] for name, messages in exc.form.errors.items()}
-    return JsonResponse({"detail": exc.form.error_text(), "errors": errors}, status=400)
+    return JsonResponse(
+        {"detail": exc.form.error_text(), "errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 # --- Serialisation ---------------------------------------------------------------
