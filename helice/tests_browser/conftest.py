@@ -87,7 +87,11 @@ def new_tab(browser: Browser, live_server, transactional_db):
         context = browser.new_context(base_url=base_url, **context_options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        tab = Tab(page=context.new_page(), base_url=base_url)
+        tab = Tab(
+            page=context.new_page(),
+            base_url=base_url,
+            javascript=context_options.get("java_script_enabled", True),
+        )
 
         def route(route):
             url = route.request.url

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
@@ -32,6 +34,8 @@ class Tab:
     base_url: str
     outside_requests: list[str] = field(default_factory=list)
     script_errors: list[str] = field(default_factory=list)
+    # Without JavaScript, page.evaluate() never returns: axe-core cannot run.
+    javascript: bool = True
 
 
 def _target(node: dict) -> str:
@@ -54,6 +58,31 @@ def format_violations(violations: list[dict], where: str) -> str:
             if summary:
                 lines.append(f"      {summary}")
     return "\n".join(lines)
+
+
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+class _MainLinks(HTMLParser):
+    """Collects the href of every link inside <main> but outside a Leaflet map."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[bool, bool]] = []  # (is <main>, is a Leaflet container)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        in_main = any(main for main, _map in self.stack) or tag == "main"
+        in_map = any(m for _main, m in self.stack) or "leaflet-container" in (attributes.get("class") or "").split()
+        if tag == "a" and in_main and not in_map and attributes.get("href"):
+            self.hrefs.append(attributes["href"])
+        if tag not in _VOID:
+            self.stack.append((tag == "main", "leaflet-container" in (attributes.get("class") or "").split()))
+
+    def handle_endtag(self, tag):
+        if tag not in _VOID and self.stack:
+            self.stack.pop()
 
 
 class BasePage:
@@ -82,7 +111,7 @@ class BasePage:
         """The checks run after every page load (and after each partial update)."""
         self.assert_no_script_errors()
         self.assert_no_outside_requests()
-        if accessibility:
+        if accessibility and self.tab.javascript:
             self.check_accessibility()
 
     def assert_no_script_errors(self) -> None:
@@ -97,6 +126,7 @@ class BasePage:
         )
 
     def check_accessibility(self) -> None:
+        assert self.tab.javascript, "axe-core needs JavaScript; this tab has it disabled"
         results = _axe.run(self.page, options=AXE_OPTIONS)
         violations = results.response.get("violations", [])
         assert not violations, format_violations(violations, f"{type(self).__name__} {self.page.url}")
@@ -146,12 +176,21 @@ class BasePage:
         )
 
     def switch_language(self, button_text: str, *, expect_prefix: str) -> Self:
-        """Press a language button in the header; the same page comes back in that language."""
+        """Press a language button in the header; the same page must come back in that
+        language, under ``expect_prefix`` ("/en", or "" for French, which has none)."""
+        before = self.path_now
         self.page.locator("header form.language-switch").get_by_role("button", name=button_text).click()
         if expect_prefix:
-            self.page.wait_for_url(re.compile(rf"^{re.escape(self.tab.base_url)}{re.escape(expect_prefix)}(/|$)"))
+            wanted = re.compile(rf"^{re.escape(self.tab.base_url)}{re.escape(expect_prefix)}/")
         else:
-            self.page.wait_for_url(re.compile(rf"^{re.escape(self.tab.base_url)}/(?!en/)"))
+            wanted = re.compile(rf"^{re.escape(self.tab.base_url)}/(?!en/)")
+        try:
+            self.page.wait_for_url(wanted, timeout=5000)
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"after pressing “{button_text}” on {before} the browser is at {self.path_now} "
+                f"(html lang={self.lang!r}); expected a URL matching {wanted.pattern}"
+            ) from None
         self.page.wait_for_load_state("load")
         self.loaded()
         return self
@@ -207,6 +246,18 @@ class DirectoryPage(BasePage):
     def facet_checkbox(self, facet: str, value: str) -> Locator:
         return self.page.locator(f'input[type="checkbox"][name="{facet}"][value="{value}"]')
 
+    def set_facet(self, facet: str, value: str, *, checked: bool) -> None:
+        """Tick or untick a facet; the page must ask the server for new results."""
+        box = self.facet_checkbox(facet, value)
+        try:
+            with self.page.expect_request(lambda r: urlsplit(r.url).path == self.path, timeout=3000):
+                box.set_checked(checked)
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"{'ticking' if checked else 'unticking'} {facet}={value} sent no request for new results "
+                "(is the htmx trigger still bound to the checkboxes after the previous update?)"
+            ) from None
+
     def facet_count(self, facet: str, value: str) -> int:
         label = self.facet_checkbox(facet, value).evaluate(
             "el => (el.labels && el.labels[0] ? el.labels[0].textContent : '')"
@@ -236,14 +287,13 @@ class MapPage(BasePage):
         return self.page.locator(".leaflet-container .leaflet-marker-icon")
 
     def listed_paths(self) -> set[str]:
-        """Paths of the links in <main> that are not part of the map itself."""
-        return set(
-            self.page.evaluate(
-                """() => Array.from(document.querySelectorAll('main a[href]'))
-                    .filter(a => !a.closest('.leaflet-container'))
-                    .map(a => new URL(a.href, document.baseURI).pathname)"""
-            )
-        )
+        """Paths of the links in <main> outside the map itself (its text alternative).
+
+        Read from the serialised DOM rather than with page.evaluate(), which never
+        returns when JavaScript is disabled."""
+        parser = _MainLinks()
+        parser.feed(self.page.content())
+        return {urlsplit(urljoin(self.page.url, href)).path for href in parser.hrefs}
 
 
 class MatrixPage(BasePage):
