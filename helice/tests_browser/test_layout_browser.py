@@ -62,3 +62,18 @@ def test_skip_link_is_first_and_moves_focus_to_main(tab, ecosystem):
     assert tab.page.evaluate("() => document.querySelector('main').contains(document.activeElement)"), (
         f"after the skip link, Tab should stay in <main>: {page.focused()}"
     )
+
+
+def test_accessibility_check_reports_violations_readably(tab):
+    """The harness itself: a page with known faults must fail, naming rule, impact and element."""
+    tab.page.set_content(
+        '<!DOCTYPE html><html lang="fr"><head><title>Faute</title></head>'
+        '<body><main><h1>Test</h1><img src="data:," id="no-alt"><input type="text" id="no-label"></main></body></html>'
+    )
+
+    with pytest.raises(AssertionError) as failure:
+        HomePage(tab).check_accessibility()
+
+    report = str(failure.value)
+    assert "image-alt (critical)" in report and "#no-alt" in report
+    assert "label (critical)" in report and "#no-label" in report
