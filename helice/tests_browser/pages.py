@@ -247,11 +247,14 @@ class DirectoryPage(BasePage):
         return self.page.locator(f'input[type="checkbox"][name="{facet}"][value="{value}"]')
 
     def set_facet(self, facet: str, value: str, *, checked: bool) -> None:
-        """Tick or untick a facet; the page must ask the server for new results."""
+        """Tick or untick a facet from the keyboard (Space), as a keyboard user would;
+        the page must ask the server for new results."""
         box = self.facet_checkbox(facet, value)
+        assert box.is_checked() != checked, f"{facet}={value} is already {'ticked' if checked else 'unticked'}"
+        box.focus()
         try:
             with self.page.expect_request(lambda r: urlsplit(r.url).path == self.path, timeout=3000):
-                box.set_checked(checked)
+                self.page.keyboard.press("Space")
         except PlaywrightTimeoutError:
             raise AssertionError(
                 f"{'ticking' if checked else 'unticking'} {facet}={value} sent no request for new results "

@@ -51,6 +51,10 @@ def test_facet_updates_results_counts_and_url(tab, ecosystem):
     expect(tab.page).to_have_url(re.compile(r"/annuaire/\?(.*&)?kind=startup(&|$)"))
     directory.settled()
     directory.assert_same_document()
+    box_id = directory.facet_checkbox("kind", "startup").get_attribute("id")
+    assert box_id and directory.focused()["id"] == box_id, (
+        f"the focus must stay on the ticked box when the results update: {directory.focused()}"
+    )
     assert sorted(directory.result_names()) == ["Capteurs de l'Isère", "Édelweiss Robotique"]
     assert directory.result_count() == 2
     expect(directory.facet_checkbox("kind", "startup")).to_be_checked()
