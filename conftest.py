@@ -3,6 +3,8 @@
 import pytest
 from django.utils import translation
 
+from helice.directory.selectors import _vocabulary_cache
+
 
 @pytest.fixture(autouse=True)
 def _hermetic(settings, tmp_path):
@@ -12,5 +14,6 @@ def _hermetic(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MAP_TILE_URL = ""
     translation.activate("fr")
+    _vocabulary_cache.clear()
     yield
     translation.deactivate()

@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from helice.api.api import api
+from helice.core import views as core_views
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]
 urlpatterns += i18n_patterns(

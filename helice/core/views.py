@@ -1,7 +1,10 @@
 """Home, global search and the site's legal pages."""
 
+from django.conf import settings
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils import translation
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET, require_POST
 
 from helice.directory import selectors as directory_selectors
 from helice.directory.forms import DirectoryFilterForm
@@ -28,6 +31,15 @@ def global_search(request):
             context["organizations_count"] = result.queryset.count()
             context["corrections"] = result.corrections
     return render(request, "core/search.html", context, status=status)
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, run in the language of the page the visitor comes
+    from, so that its address (/en/annuaire/) is recognised and translated."""
+    next_url = request.POST.get("next", "")
+    with translation.override(translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE):
+        return i18n_views.set_language(request)
 
 
 @require_GET

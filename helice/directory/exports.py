@@ -36,6 +36,8 @@ class Echo:
 
 def _safe(value):
     """Neutralise spreadsheet formulas (CSV injection): a cell never starts with = + - @."""
+    if isinstance(value, int | float):
+        return str(value)  # numbers (a negative longitude) are not formulas
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text

@@ -186,3 +186,11 @@ def test_every_page_links_to_the_legal_pages(client):
     body = text(client.get("/"))
     assert 'href="/accessibilite/"' in body
     assert 'href="/mentions-legales/"' in body
+
+
+def test_language_switch_goes_back_to_french_from_an_english_page(client):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/en/annuaire/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/annuaire/"
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/annuaire/?q=energie"})
+    assert response["Location"] == "/en/annuaire/?q=energie"
