@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0002_search_index'),
+        ("directory", "0002_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='location_precision',
-            field=models.CharField(blank=True, choices=[('address', 'Address'), ('commune', 'Centre of the commune (approximate)')], help_text="Whether the coordinates are those of the address or only of the commune's centre.", max_length=10, verbose_name='location precision'),
+            model_name="organization",
+            name="location_precision",
+            field=models.CharField(
+                blank=True,
+                choices=[("address", "Address"), ("commune", "Centre of the commune (approximate)")],
+                help_text="Whether the coordinates are those of the address or only of the commune's centre.",
+                max_length=10,
+                verbose_name="location precision",
+            ),
         ),
     ]
