@@ -1,0 +1,1 @@
+"""Load-test tooling (synthetic data generator, load script). Never imported by the portal."""

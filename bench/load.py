@@ -1,0 +1,489 @@
+#!/usr/bin/env python
+"""Load test of the directory against gunicorn on PostgreSQL.
+
+    .venv/bin/python bench/load.py                      # starts gunicorn itself
+    .venv/bin/python bench/load.py --base-url http://127.0.0.1:8100   # an already running server
+
+By default it starts ``gunicorn helice.wsgi`` on 127.0.0.1 with
+``DJANGO_SETTINGS_MODULE=bench.settings_bench`` (the portal's settings, DEBUG off,
+plus the trivial ``/bench/ping`` view), runs every scenario with ``--clients``
+concurrent clients, then stops the server it started (and only that one).
+
+Each client is a separate process with one keep-alive ``http.client`` connection
+(the connection is reopened when the server closes it, as gunicorn's sync
+workers do after each response), so the clients do not share a GIL and their
+timings are not skewed by each other. A scenario is a warm-up (discarded), then
+a measured window of ``--duration`` seconds, bounded by ``--max-requests`` per
+client as well. Latency is measured from sending the request to reading the
+last byte of the body.
+
+Scenarios:
+
+* ``ping``          the trivial view, ``/bench/ping``: the ceiling of the stack;
+* ``list``          the directory without query, ``/annuaire/``;
+* ``search``        full text only, ``/annuaire/?q=...``;
+* ``search_facets`` full text and two facets, ``/annuaire/?q=...&kind=...&sector=...``
+                    (the one with the target: p95 under 50 ms);
+* ``api_search_facets`` the same through the JSON API, when ``/api/v1/organizations`` exists.
+
+Results go to ``bench/results/<timestamp>.json`` (not versioned) and a Markdown
+table is printed. Traffic only ever goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helice_bench"
+ALLOWED_HOSTS = ("127.0.0.1", "localhost")
+
+# What visitors type: whole words without accents, prefixes while typing,
+# several words, a place, a stem. Deterministically combined with facets.
+# fmt: off
+QUERIES = [
+    "micro", "capteur", "capteurs", "energie", "hydrogene", "batter", "sante", "medical", "imagerie",
+    "robot", "robotique", "logiciel", "cyber", "intelligence artificielle", "photon", "semi conducteurs",
+    "solaire", "reseaux electriques", "montagne", "ski", "materiaux", "chimie", "biotech", "diagnostic",
+    "donnees", "cloud", "alpes", "grenoble", "dauphine", "isere", "mecanique", "usinage", "nano",
+    "optique", "quantique", "mobilite", "velo", "recyclage", "qualite air", "formation", "incub",
+    "dispositifs medicaux", "efficacite energetique", "laser", "fabrication additive", "meylan",
+    "stockage energie", "vision industrielle", "composites", "brevets", "maintenance predictive",
+    "objets connectes", "belledonne", "vercors tech", "labo", "plateforme", "insertion", "velos electriques",
+]
+# Kinds a visitor ticks most, weighted.
+KINDS = [
+    ("company", 30), ("startup", 30), ("research_lab", 12), ("association", 6), ("technology_platform", 6),
+    ("incubator", 4), ("investor", 4), ("cluster", 4), ("public_body", 2), ("higher_education", 2),
+]
+# fmt: on
+SCENARIOS = ("ping", "list", "search", "search_facets", "api_search_facets")
+
+
+# ---------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------
+
+
+def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300) -> list[str]:
+    """The URLs of a scenario, drawn once and deterministically from the seed."""
+    rng = random.Random(f"{seed}-{name}")
+    kinds, weights = zip(*KINDS, strict=True)
+    if name == "ping":
+        return ["/bench/ping"]
+    if name == "list":
+        return ["/annuaire/"]
+    if name == "search":
+        return [f"/annuaire/?{urlencode({'q': q})}" for q in QUERIES]
+    paths = []
+    for _ in range(size):
+        params = {"q": rng.choice(QUERIES), "kind": rng.choices(kinds, weights)[0], "sector": rng.choice(sectors)}
+        prefix = "/api/v1/organizations" if name == "api_search_facets" else "/annuaire/"
+        paths.append(f"{prefix}?{urlencode(params)}")
+    return paths
+
+
+def client(args: tuple) -> dict:
+    """One client process: requests until ``end`` (or ``max_requests``), then its samples."""
+    host, port, paths, start, end, max_requests, seed, timeout = args
+    rng = random.Random(seed)
+    while time.time() < start:
+        time.sleep(min(0.01, max(0.0, start - time.time())))
+    cpu_before = os.times()
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    headers = {"Accept-Language": "fr", "Accept": "text/html,application/json", "Connection": "keep-alive"}
+    sent = 0
+    while sent < max_requests and time.time() < end:
+        path = rng.choice(paths)
+        sent += 1
+        began = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - began
+            if response.status != 200:
+                key = f"HTTP {response.status}"
+                errors[key] = errors.get(key, 0) + 1
+            else:
+                latencies.append(elapsed)
+            if response.will_close:
+                conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            key = type(exc).__name__
+            errors[key] = errors.get(key, 0) + 1
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn.close()
+    cpu_after = os.times()
+    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    return {"latencies": latencies, "errors": errors, "sent": sent, "cpu": cpu}
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(-(-q * len(sorted_values) // 1)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def cpu_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [float(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, CPU ticks used so far, command line) of every process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), cmdline or stat[: stat.rindex(")")])
+    return table
+
+
+def foreign_cpu_pct(before: dict, after: dict, total_jiffies: float, database: str, roots: set[int]) -> float:
+    """Share of the machine's CPU used during a phase by processes that are not
+    part of the measure (other jobs on a shared machine): everything except the
+    descendants of ``roots`` (this script, the server) and the PostgreSQL
+    backends of the bench database and their parallel workers."""
+    ours: set[int] = set()
+    for pid, (_ppid, _ticks, cmdline) in after.items():
+        if f" {database} " in f"{cmdline} " and cmdline.startswith("postgres:"):
+            ours.add(pid)
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, _ticks, cmdline) in after.items():
+            if pid in ours:
+                continue
+            leader = cmdline.rsplit(" ", 1)[-1] if "parallel worker for PID" in cmdline else ""
+            if ppid in roots or ppid in ours or pid in roots or (leader.isdigit() and int(leader) in ours):
+                ours.add(pid)
+                changed = True
+    foreign = sum(ticks - before.get(pid, (0, 0, ""))[1] for pid, (_p, ticks, _c) in after.items() if pid not in ours)
+    return round(100 * max(foreign, 0) / max(total_jiffies, 1), 1)
+
+
+def wait_for_quiet(max_busy_pct: float, timeout: float) -> tuple[bool, float]:
+    """Wait (at most ``timeout`` seconds) until the machine is nearly idle, so that
+    other work on a shared machine does not pollute the measure."""
+    deadline = time.time() + timeout
+    while True:
+        busy0, total0 = cpu_busy()
+        time.sleep(3)
+        busy1, total1 = cpu_busy()
+        busy = 100 * (busy1 - busy0) / max(total1 - total0, 1)
+        if busy <= max_busy_pct:
+            return True, round(busy, 1)
+        if time.time() >= deadline:
+            return False, round(busy, 1)
+        print(f"  machine {busy:.0f} % busy before the measure; waiting for it to calm down...", flush=True)
+
+
+def run_phase(pool, host, port, paths, *, clients, duration, max_requests, seed, timeout, database, roots) -> dict:
+    start = time.time() + 0.3
+    end = start + duration
+    procs0 = processes()
+    busy0, total0 = cpu_busy()
+    jobs = [(host, port, paths, start, end, max_requests, seed * 1000 + i, timeout) for i in range(clients)]
+    outcomes = pool.map(client, jobs)
+    wall = max(time.time() - start, 1e-9)
+    busy1, total1 = cpu_busy()
+    procs1 = processes()
+    latencies = sorted(x for o in outcomes for x in o["latencies"])
+    errors: dict[str, int] = {}
+    for o in outcomes:
+        for key, n in o["errors"].items():
+            errors[key] = errors.get(key, 0) + n
+    ms = [x * 1000 for x in latencies]
+    return {
+        "requests": sum(o["sent"] for o in outcomes),
+        "ok": len(latencies),
+        "errors": errors,
+        "error_count": sum(errors.values()),
+        "seconds": round(wall, 2),
+        "throughput_rps": round(len(latencies) / wall, 1),
+        "latency_ms": {
+            "mean": round(sum(ms) / len(ms), 2) if ms else None,
+            "p50": round(percentile(ms, 0.50), 2) if ms else None,
+            "p95": round(percentile(ms, 0.95), 2) if ms else None,
+            "p99": round(percentile(ms, 0.99), 2) if ms else None,
+            "max": round(ms[-1], 2) if ms else None,
+        },
+        "machine_cpu_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
+        "foreign_cpu_pct": foreign_cpu_pct(procs0, procs1, total1 - total0, database, roots),
+        "client_cpu_seconds": round(sum(o["cpu"] for o in outcomes), 2),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Server and data set
+# ---------------------------------------------------------------------------
+
+
+def probe(host, port, path, timeout=5.0) -> int | None:
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+
+
+def start_gunicorn(args) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(DJANGO_SETTINGS_MODULE="bench.settings_bench", DATABASE_URL=args.database_url, DEBUG="false")
+    env.pop("HELICE_ENV", None)
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "helice.wsgi",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--log-level",
+        "warning",
+        "--backlog",
+        "256",
+    ]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    print("Starting:", " ".join(command), flush=True)
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        if probe("127.0.0.1", args.port, "/bench/ping", timeout=1) == 200:
+            return server
+        time.sleep(0.3)
+    stop_gunicorn(server)
+    raise SystemExit("gunicorn did not answer /bench/ping within 30 s")
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+def dataset(database_url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "organizations": one("SELECT count(*) FROM directory_organization"),
+            "published": one("SELECT count(*) FROM directory_organization WHERE status = 'published'"),
+            "sector_links": one("SELECT count(*) FROM directory_organization_sectors"),
+            "international_activities": one("SELECT count(*) FROM directory_internationalactivity"),
+            "sectors": [r[0] for r in conn.execute("SELECT slug FROM core_sector WHERE is_active ORDER BY slug")],
+            "communes": one("SELECT count(*) FROM core_commune"),
+            "postgresql": one("SHOW server_version"),
+        }
+
+
+def environment(args) -> dict:
+    def cmd(*command):
+        try:
+            return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.rstrip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    import django
+
+    mem_kb = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    cpu_model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "git_commit": cmd("git", "rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": [line[3:] for line in cmd("git", "status", "--porcelain", "--", "helice").splitlines()],
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "server": (
+            f"gunicorn {args.workers} {args.worker_class} workers"
+            + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+            if not args.base_url
+            else args.base_url
+        ),
+    }
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        "| scenario | requests | errors | req/s | p50 ms | p95 ms | p99 ms | CPU busy | other jobs' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results["scenarios"].items():
+        if "skipped" in r:
+            lines.append(f"| {name} | skipped: {r['skipped']} | | | | | | | |")
+            continue
+        lat = r["latency_ms"]
+        lines.append(
+            f"| {name} | {r['requests']} | {r['error_count']} | {r['throughput_rps']} | {lat['p50']} | "
+            f"{lat['p95']} | {lat['p99']} | {r['machine_cpu_busy_pct']} % | {r['foreign_cpu_pct']} % |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", help="measure this running server instead of starting gunicorn")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker with --worker-class gthread")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per scenario")
+    parser.add_argument("--warmup", type=float, default=5.0, help="discarded seconds before each scenario")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="per client and phase, a hard bound")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as failed")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, among {SCENARIOS}")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--prime",
+        type=int,
+        default=0,
+        metavar="N",
+        help="request each of the first N distinct URLs of a scenario once before the warm-up (fills caches)",
+    )
+    parser.add_argument(
+        "--quiet-cpu", type=float, default=25.0, help="wait until the machine is at most this %% busy (100: never wait)"
+    )
+    parser.add_argument("--quiet-timeout", type=float, default=300.0, help="give up waiting after this many seconds")
+    parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<timestamp>.json)")
+    args = parser.parse_args(argv)
+
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if not (1 <= args.clients <= 64) or not (0 < args.duration <= 600) or not (0 <= args.warmup <= 120):
+        parser.error("bounds: 1-64 clients, 0-600 s of measure, 0-120 s of warm-up")
+    if args.base_url:
+        parts = urlsplit(args.base_url)
+        if parts.hostname not in ALLOWED_HOSTS:
+            parser.error("load traffic only goes to 127.0.0.1 or localhost")
+        host, port = parts.hostname, parts.port or 80
+    else:
+        host, port = "127.0.0.1", args.port
+
+    sys.path.insert(0, str(ROOT))
+    data = dataset(args.database_url)
+    results = {"environment": environment(args), "dataset": data, "config": vars(args).copy(), "scenarios": {}}
+    results["config"]["output"] = str(args.output) if args.output else None
+    print(
+        f"Data set: {data['published']} published organisations, {data['sector_links']} sector links, "
+        f"{len(data['sectors'])} sectors, PostgreSQL {data['postgresql']}.",
+        flush=True,
+    )
+
+    server = None if args.base_url else start_gunicorn(args)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(args.clients) as pool:
+            for name in scenarios:
+                paths = scenario_paths(name, data["sectors"], args.seed)
+                status = probe(host, port, paths[0])
+                if status != 200:
+                    results["scenarios"][name] = {"skipped": f"{paths[0]} answered {status}"}
+                    print(f"{name}: skipped ({paths[0]} answered {status})", flush=True)
+                    continue
+                common = {
+                    "clients": args.clients,
+                    "max_requests": args.max_requests,
+                    "seed": args.seed,
+                    "timeout": args.timeout,
+                    "database": urlsplit(args.database_url).path.lstrip("/"),
+                    "roots": {os.getpid()} | ({server.pid} if server else set()),
+                }
+                quiet, busy = (
+                    wait_for_quiet(args.quiet_cpu, args.quiet_timeout) if args.quiet_cpu < 100 else (True, None)
+                )
+                if args.prime:
+                    primed = [probe(host, port, path, timeout=args.timeout) for path in paths[: args.prime]]
+                    print(f"  primed {len(primed)} URLs once each ({primed.count(200)} answered 200)", flush=True)
+                if args.warmup:
+                    run_phase(pool, host, port, paths, duration=args.warmup, **common)
+                outcome = run_phase(pool, host, port, paths, duration=args.duration, **common)
+                outcome["quiet_before"] = {"quiet": quiet, "machine_cpu_busy_pct": busy}
+                outcome["distinct_urls"] = len(paths)
+                outcome["example_url"] = paths[0]
+                results["scenarios"][name] = outcome
+                lat = outcome["latency_ms"]
+                print(
+                    f"{name}: {outcome['ok']} ok, {outcome['error_count']} errors, {outcome['throughput_rps']} req/s, "
+                    f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms",
+                    flush=True,
+                )
+    finally:
+        if server is not None:
+            stop_gunicorn(server)
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    output = args.output or RESULTS / f"{stamp}.json"
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print()
+    print(markdown(results))
+    print(f"\nWritten to {output}")
+    target = results["scenarios"].get("search_facets", {})
+    if target.get("latency_ms", {}).get("p95") is not None:
+        verdict = "met" if target["latency_ms"]["p95"] < 50 and not target["error_count"] else "NOT met"
+        print(f"Target (search + 2 facets, p95 < 50 ms at {args.clients} clients): {verdict}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
