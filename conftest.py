@@ -1,6 +1,7 @@
 """Project-wide pytest fixtures."""
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from helice.directory.selectors import _vocabulary_cache
@@ -13,6 +14,7 @@ def _hermetic(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MAP_TILE_URL = ""
+    cache.clear()  # cached search results must not leak from one test's data to the next
     translation.activate("fr")
     _vocabulary_cache.clear()
     yield

@@ -265,12 +265,13 @@ def organization_list(
     list (`/annuaire/`)."""
     filters = _filters(request)
     result = selectors.organization_search(filters)
-    count = result.queryset.count()
+    summary = selectors.facet_summary(filters, result.parsed)
+    count = summary.total
     try:
         page_obj = get_page(selectors.with_list_relations(result.queryset), str(page), page_size, count=count)
     except PageError as exc:
         raise HttpError(exc.status, exc.message) from None
-    facets = selectors.facet_counts(filters, result.parsed)
+    facets = summary.facets
     return {
         "count": count,
         "page": page_obj.number,

@@ -10,6 +10,7 @@ from helice.core import search
 from helice.core.models import Commune, Sector
 from helice.core.services import TerritoryDataError, describe_validation_error, records_of, upsert
 
+from . import selectors
 from .models import InternationalActivity, LocationPrecision, Organization, PublicationStatus, Tag
 
 
@@ -18,6 +19,10 @@ def organization_reindex(*, organization: Organization) -> None:
     document = organization.build_search_document()
     key = search.name_key(organization.name)
     Organization.objects.filter(pk=organization.pk).update(search_document=document, name_key=key)
+    # Cached searches are keyed by a data version: bump it now and again at commit,
+    # so no request can cache the old state between the two.
+    selectors.bump_data_version()
+    transaction.on_commit(selectors.bump_data_version)
     organization.search_document, organization.name_key = document, key
 
 

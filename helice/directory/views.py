@@ -3,9 +3,12 @@
 import csv
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -37,22 +40,34 @@ def organization_list(request):
         context["error"] = error
         status = 400
     else:
-        result = selectors.organization_search(filters)
-        count = result.queryset.count()
-        try:
-            page = get_page(
-                selectors.with_list_relations(result.queryset), request.GET.get("page"), PER_PAGE, count=count
+        # The facets and results depend only on the data, the language and the
+        # query string: a search already made is served from the cache.
+        key = selectors.cache_key("list-layout", get_language(), request.GET.urlencode())
+        layout = cache.get(key)
+        if layout is None:
+            result = selectors.organization_search(filters)
+            summary = selectors.cached_facet_summary(filters, result.parsed)
+            count = summary.total
+            try:
+                page = get_page(
+                    selectors.CachedResults(result, filters, count), request.GET.get("page"), PER_PAGE, count=count
+                )
+            except PageError as exc:
+                context["error"], status, page = exc.message, exc.status, None
+            context.update(
+                filters=filters,
+                result=result,
+                count=count,
+                page=page,
+                facets=summary.facets,
+                query_string=_query_string(request, drop=("page",)),
             )
-        except PageError as exc:
-            context["error"], status, page = exc.message, exc.status, None
-        context.update(
-            filters=filters,
-            result=result,
-            count=count,
-            page=page,
-            facets=selectors.facet_counts(filters, result.parsed),
-            query_string=_query_string(request, drop=("page",)),
-        )
+            layout = render_to_string("directory/_layout.html", context, request)
+            if status == 200:
+                cache.set(key, layout, selectors.SEARCH_CACHE_SECONDS)
+        context["layout_html"] = layout
+    if request.headers.get("HX-Request") and not error:
+        return HttpResponse(context["layout_html"], status=status)
     template = "directory/_layout.html" if request.headers.get("HX-Request") else "directory/organization_list.html"
     return render(request, template, context, status=status)
 

@@ -82,7 +82,7 @@ def test_home_links_to_the_parts_that_exist(client, ecosystem):
 
 
 def test_home_with_an_empty_directory_says_so(client):
-    response = client.get("/")
+    response = client.get("/en/")
     assert response.status_code == 200
     assert response.context["counts"]["total"] == 0
     assert "No organisation is published yet" in text(response)
@@ -120,27 +120,27 @@ def test_search_finds_published_organisations_only(client, ecosystem):
 
 
 def test_search_without_words_invites_to_type(client, ecosystem):
-    response = client.get("/recherche/")
+    response = client.get("/en/recherche/")
     assert response.status_code == 200
     assert "organizations" not in response.context
     assert "Type a word above" in text(response)
 
 
 def test_search_with_no_match_shows_an_empty_state(client, ecosystem):
-    response = client.get("/recherche/", {"q": "zzzzzzzzqqq"})
+    response = client.get("/en/recherche/", {"q": "zzzzzzzzqqq"})
     assert response.status_code == 200
     assert response.context["organizations_count"] == 0
     assert "No organisation matches" in text(response)
 
 
 def test_search_corrects_a_typo(client, ecosystem):
-    response = client.get("/recherche/", {"q": "minalogik"})
+    response = client.get("/en/recherche/", {"q": "minalogik"})
     assert [o.name for o in response.context["organizations"]] == ["Minalogic"]
     assert "showing results for “minalogic”" in text(response)
 
 
 def test_search_with_bad_input_answers_400_with_a_message(client, ecosystem):
-    response = client.get("/recherche/", {"q": "x" * 5000})
+    response = client.get("/en/recherche/", {"q": "x" * 5000})
     assert response.status_code == 400
     body = text(response)
     assert 'role="alert"' in body

@@ -81,7 +81,7 @@ def text_alternative(response):
 
 
 def test_map_lists_every_matching_organisation_in_its_text_alternative(client, ecosystem):
-    response = client.get(MAP_URL)
+    response = client.get("/en" + MAP_URL)
     assert response.status_code == 200
     listed = text_alternative(response)
     for key in ("minalogic", "alpes", "volta", "lab", "nosector"):
@@ -114,7 +114,7 @@ def test_map_embeds_data_for_located_published_organisations_only(client, ecosys
 
 
 def test_map_counts_shown_and_unlocated_organisations(client, ecosystem):
-    response = client.get(MAP_URL)
+    response = client.get("/en" + MAP_URL)
     summary = text(response)
     assert "5 organisations match." in summary
     assert "3 are shown on the map" in summary
@@ -160,7 +160,7 @@ def test_map_tile_layer_comes_from_settings(client, ecosystem, settings):
 
 
 def test_map_with_no_match_shows_an_empty_state(client, ecosystem):
-    response = client.get(MAP_URL, {"q": "zzzzzzzzqqq"})
+    response = client.get("/en" + MAP_URL, {"q": "zzzzzzzzqqq"})
     assert response.status_code == 200
     assert map_points(response) == []
     assert "No organisation matches this search." in text(response)
@@ -239,7 +239,7 @@ def test_matrix_cells_link_to_the_filtered_directory(client, ecosystem):
 
 
 def test_matrix_is_a_proper_data_table(client, ecosystem):
-    body = text(client.get(MATRIX_URL))
+    body = text(client.get("/en" + MATRIX_URL))
     assert "<caption" in body
     assert body.count('<th scope="row">') == 3  # two sectors and the totals row
     assert '<th scope="col">Start-up</th>' in body
@@ -258,7 +258,7 @@ def test_matrix_hides_drafts_retired_sectors_and_empty_kinds(client, ecosystem):
 
 
 def test_matrix_with_nothing_published(client):
-    response = client.get(MATRIX_URL)
+    response = client.get("/en" + MATRIX_URL)
     assert response.status_code == 200
     assert "No published organisation is attached to a sector yet." in text(response)
 
