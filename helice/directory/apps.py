@@ -6,3 +6,6 @@ class DirectoryConfig(AppConfig):
     name = "helice.directory"
     label = "directory"
     verbose_name = _("Directory of actors")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -209,7 +211,10 @@ class Organization(models.Model):
                 parts += [sector.name_fr, sector.name_en]
         if self.commune_id:
             parts.append(self.commune.name)
-        parts.append(self.get_kind_display())
+        # The kind's label in every language, whatever language is active now.
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                parts.append(str(self.get_kind_display()))
         return search.build_document(*parts)
 
 

@@ -60,3 +60,36 @@ def test_reindex_puts_sectors_and_commune_in_the_document():
     assert " nanoelectronique " in org.search_document
     assert " nanoelectronics " in org.search_document
     assert org.name_key == " puces alpines "
+
+
+def test_kind_labels_of_every_language_are_indexed():
+    from django.utils import translation
+
+    with translation.override("en"):
+        org = OrganizationFactory(name="Neutre", kind="research_lab")
+    org.refresh_from_db()
+    assert " laboratoire " in org.search_document
+    assert " laboratory " in org.search_document
+
+
+def test_renaming_a_sector_reindexes_its_organisations(django_capture_on_commit_callbacks):
+    sector = SectorFactory(name_fr="Ancien nom", name_en="Old name", slug="renomme")
+    org = OrganizationFactory(name="Suivie", sectors=[sector])
+    with django_capture_on_commit_callbacks(execute=True):
+        sector.name_fr, sector.name_en = "Photonique", "Photonics"
+        sector.save()
+    org.refresh_from_db()
+    assert " photonique " in org.search_document
+    assert " ancien " not in org.search_document
+
+
+def test_renaming_a_commune_reindexes_its_organisations(django_capture_on_commit_callbacks):
+    from .factories import CommuneFactory
+
+    commune = CommuneFactory(name="Vieux Bourg", slug="vieux-bourg", insee_code="38999")
+    org = OrganizationFactory(name="Locale", commune=commune)
+    with django_capture_on_commit_callbacks(execute=True):
+        commune.name = "Nouveau Bourg"
+        commune.save()
+    org.refresh_from_db()
+    assert " nouveau " in org.search_document
