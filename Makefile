@@ -54,5 +54,13 @@ lock:
 serve: static
 	$(BIN)/gunicorn helice.wsgi --bind $(HOST):$(PORT) --workers 4 --access-logfile -
 
+## Benchmark data: 100,000 synthetic organisations in PostgreSQL (never the default database)
+bench-data: install
+	$(BIN)/python bench/generate_organizations.py --count 100000 --seed 2024
+
+## Load test against gunicorn on 127.0.0.1 (see docs/benchmarks.md)
+bench: install
+	$(BIN)/python bench/load.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
