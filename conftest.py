@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
-from helice.directory.selectors import _vocabulary_cache
+from helice.directory import search_index
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +16,6 @@ def _hermetic(settings, tmp_path):
     settings.MAP_TILE_URL = ""
     cache.clear()  # cached search results must not leak from one test's data to the next
     translation.activate("fr")
-    _vocabulary_cache.clear()
+    search_index.reset()
     yield
     translation.deactivate()

@@ -98,7 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A health check costs a round trip at the start of every request (15 % of the
+    # directory's search time under load, docs/benchmarks.md); turn it on when
+    # something between Django and PostgreSQL may cut idle connections.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -172,5 +175,11 @@ HELICE_SITE_NAME = env.str("HELICE_SITE_NAME", default="Hélice")
 # the list alternative still work).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+# The directory's in-process search index reads the change log at most this often:
+# another process's write shows in searches within this delay (docs/search.md).
+DIRECTORY_SEARCH_REFRESH_SECONDS = env.float("DIRECTORY_SEARCH_REFRESH_SECONDS", default=1.0)
+# How many organisations (list rows) each process keeps in memory beside the index;
+# 0 reads every page's rows from the database.
+DIRECTORY_ROW_CACHE_SIZE = env.int("DIRECTORY_ROW_CACHE_SIZE", default=5000)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

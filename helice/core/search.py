@@ -10,8 +10,9 @@ every term, one word of its document starts with the term (or the term's stem).
 Only the last step depends on the database, behind :func:`filter_documents`:
 PostgreSQL uses a GIN index on ``to_tsvector('simple', document)`` with prefix
 queries; SQLite uses ``LIKE '% term%'``. Both answer the same question on the
-same words, so both return the same records. Ranking is a portable ``CASE``
-expression (see :func:`rank_expression`).
+same words, so both return the same records. The directory does not use SQL
+for its own searches: it answers the same question from an in-process index
+(``helice.directory.search_index``), tested against :func:`filter_documents`.
 
 When a query finds nothing, :func:`correct_terms` proposes, for each term that
 begins no known word, the nearest words of a vocabulary (the names) within a
@@ -20,6 +21,7 @@ small edit distance: "minalogik" becomes "minalogic".
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -157,29 +159,6 @@ def filter_documents(qs: QuerySet, parsed: ParsedQuery, document_field: str = "s
     return qs.filter(condition)
 
 
-def rank_expression(parsed: ParsedQuery, name_field: str = "name_key"):
-    """0: the name starts with the first term; 1: every term starts a word of the
-    name; 2: the terms are found elsewhere. Same on every database."""
-    if not parsed:
-        return Value(0, output_field=IntegerField())
-    first = parsed.terms[0]
-    starts = Q()
-    for prefix in first.prefixes:
-        starts |= Q(**{f"{name_field}__startswith": f" {prefix}"})
-    in_name = Q()
-    for term in parsed.terms:
-        alternatives = Q()
-        for prefix in term.prefixes:
-            alternatives |= Q(**{f"{name_field}__contains": f" {prefix}"})
-        in_name &= alternatives
-    return Case(
-        When(starts & in_name, then=Value(0)),
-        When(in_name, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
 def max_typos(word: str) -> int:
     if len(word) <= 3:
         return 0
@@ -189,11 +168,12 @@ def max_typos(word: str) -> int:
 def correct_terms(parsed: ParsedQuery, vocabulary: list[str]) -> ParsedQuery | None:
     """Replace each term that starts no word of ``vocabulary`` by its nearest
     word within :func:`max_typos` edits. None when nothing could be corrected."""
-    vocab_set = set(vocabulary)
+    words = sorted(vocabulary)
     changed = False
     terms: list[Term] = []
     for term in parsed.terms:
-        if any(v.startswith(term.word) for v in vocab_set) or max_typos(term.word) == 0:
+        i = bisect.bisect_left(words, term.word)
+        if (i < len(words) and words[i].startswith(term.word)) or max_typos(term.word) == 0:
             terms.append(term)
             continue
         best = process.extractOne(term.word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_typos(term.word))

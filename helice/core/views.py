@@ -27,8 +27,8 @@ def global_search(request):
         filters = form.to_filters()
         if filters.q:
             result = directory_selectors.organization_search(filters)
-            context["organizations"] = list(directory_selectors.with_list_relations(result.queryset)[:10])
-            context["organizations_count"] = result.queryset.count()
+            context["organizations"] = result.organizations(0, 10)
+            context["organizations_count"] = result.total
             context["corrections"] = result.corrections
     return render(request, "core/search.html", context, status=status)
 

@@ -190,10 +190,10 @@ def _item(request: HttpRequest, o: Organization) -> dict:
         "name": o.name,
         "acronym": o.acronym,
         "kind": o.kind,
-        "kind_label": str(o.get_kind_display()),
+        "kind_label": o.kind_label,
         "helix": o.helix,
-        "helix_label": str(o.get_helix_display()),
-        "sectors": [{"slug": s.slug, "name": s.name} for s in o.sectors.all()],
+        "helix_label": o.helix_label,
+        "sectors": [{"slug": s.slug, "name": s.name} for s in o.list_sectors],
         "commune": _commune(o.commune),
         "latitude": o.latitude,
         "longitude": o.longitude,
@@ -265,10 +265,10 @@ def organization_list(
     list (`/annuaire/`)."""
     filters = _filters(request)
     result = selectors.organization_search(filters)
-    summary = selectors.facet_summary(filters, result.parsed)
+    summary = selectors.facet_summary(result)
     count = summary.total
     try:
-        page_obj = get_page(selectors.with_list_relations(result.queryset), str(page), page_size, count=count)
+        page_obj = get_page(result.results, str(page), page_size, count=count)
     except PageError as exc:
         raise HttpError(exc.status, exc.message) from None
     facets = summary.facets
@@ -305,10 +305,8 @@ def organization_geo(
     filters and have coordinates. `location_precision` says whether a point is
     the address or only the centre of the commune."""
     filters = _filters(request)
-    rows = (
-        selectors.organization_search(filters)
-        .queryset.filter(latitude__isnull=False, longitude__isnull=False)
-        .values_list("name", "slug", "kind", "commune__name", "latitude", "longitude", "location_precision")
+    rows = selectors.organization_search(filters).iter_values(
+        "name", "slug", "kind", "commune__name", "latitude", "longitude", "location_precision", located=True
     )
     # One reverse() for all rows: the detail URL differs only by its slug.
     template = request.build_absolute_uri(reverse("directory:detail", kwargs={"slug": "0"}))

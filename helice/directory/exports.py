@@ -44,9 +44,11 @@ def _safe(value):
     return text
 
 
-def organization_rows(queryset):
+def organization_rows(organizations):
+    """The CSV rows (header first) of an iterable of organisations with their
+    detail relations loaded."""
     yield list(HEADER)
-    for o in queryset.iterator(chunk_size=500):
+    for o in organizations:
         yield [
             _safe(v)
             for v in (

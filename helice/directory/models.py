@@ -1,6 +1,8 @@
 """The directory: organisations of the ecosystem ("who does what, where")."""
 
 import datetime
+import functools
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -84,6 +87,19 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@functools.lru_cache(maxsize=16)
+def _choice_labels(choices_class: type[models.TextChoices], language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {value: str(label) for value, label in choices_class.choices}
+
+
+def choice_label(choices_class: type[models.TextChoices], value: str) -> str:
+    """The label of a choice in the active language, without Django's
+    ``get_FOO_display()`` cost (which hashes every lazy label on each call: it
+    showed in the list page's profile)."""
+    return _choice_labels(choices_class, get_language() or settings.LANGUAGE_CODE).get(value, value)
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -183,13 +199,42 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("directory:detail", kwargs={"slug": self.slug})
+        return self._per_language("url", lambda: reverse("directory:detail", kwargs={"slug": self.slug}))
+
+    def _per_language(self, name: str, compute):
+        """``compute()`` once per language for this instance: list rows are kept
+        in memory between requests (the directory's row cache) and rendered often."""
+        memo = self.__dict__.setdefault("_language_memo", {})
+        key = (name, get_language())
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    @property
+    def summary(self) -> str:
+        """The description cut to its first 35 words, for list rows."""
+        return self._per_language("summary", lambda: Truncator(self.description).words(35, truncate=" …"))
 
     @property
     def description(self):
         if (get_language() or "fr").startswith("en") and self.description_en:
             return self.description_en
         return self.description_fr
+
+    @property
+    def kind_label(self) -> str:
+        return choice_label(OrganizationKind, self.kind)
+
+    @property
+    def helix_label(self) -> str:
+        return choice_label(HelixStrand, self.helix)
+
+    @property
+    def list_sectors(self) -> list:
+        """The sectors a list row shows: set in bulk by the directory's selectors
+        (``_list_sectors``) when they read a page, read from the database otherwise."""
+        preloaded = self.__dict__.get("_list_sectors")
+        return preloaded if preloaded is not None else list(self.sectors.all())
 
     @property
     def has_coordinates(self):
@@ -239,3 +284,25 @@ class InternationalActivity(models.Model):
 
     def __str__(self):
         return f"{self.country.name} ({self.get_kind_display()})"
+
+
+def _random_token() -> int:
+    return secrets.randbits(62)
+
+
+class SearchChange(models.Model):
+    """The change log the in-process search index follows (search_index.py): one
+    row each time an organisation's searchable data may have changed, written in
+    the writer's transaction. ``token`` tells two entries apart when an id is
+    reused after a rollback (SQLite reissues rolled-back ids)."""
+
+    organization_id = models.BigIntegerField()  # not a foreign key: deletions are logged too
+    token = models.BigIntegerField(default=_random_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("search index change")
+        verbose_name_plural = _("search index changes")
+
+    def __str__(self):
+        return f"#{self.pk}: {self.organization_id}"

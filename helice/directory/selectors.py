@@ -8,23 +8,19 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from helice.core import search
 from helice.core.models import Commune, Sector
 
-from .models import (
-    HelixStrand,
-    InternationalActivity,
-    Organization,
-    OrganizationKind,
-)
+from . import search_index
+from .models import HelixStrand, Organization, OrganizationKind
 
-FACETS = ("kind", "sector", "commune", "helix", "country")
+FACETS = search_index.FACETS
 FACET_LABELS = {
     "kind": _("Kind of actor"),
     "sector": _("Sector"),
@@ -62,102 +58,124 @@ class DirectoryFilters:
         return not self.q and not any(self.facet_values(f) for f in FACETS)
 
 
-@dataclass
 class DirectorySearch:
-    queryset: QuerySet
-    parsed: search.ParsedQuery
-    corrections: list[tuple[str, str]]
+    """The published organisations matching a query, in the requested order,
+    answered by the in-process index (search_index.py); rows are read from the
+    database only for the slice asked for."""
+
+    def __init__(self, hits: search_index.Hits, filters: DirectoryFilters):
+        self.hits, self.filters, self.parsed = hits, filters, hits.parsed
+        self.corrections = hits.parsed.corrections
+        self.sort = filters.sort if filters.sort in SORTS else "relevance"
+        self.total = hits.total
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        return self.hits.ids(start, stop, self.sort)
+
+    def organizations(self, start: int, stop: int, relations=None) -> list[Organization]:
+        """The organisations ranked ``start`` to ``stop``, with ``relations``
+        loaded (default: what a list row shows, from the index's row cache)."""
+        if relations is not None:
+            return _in_order(self.ids(start, stop), relations)
+        if not settings.DIRECTORY_ROW_CACHE_SIZE:
+            return self._list_rows(self.ids(start, stop))
+        index = self.hits.index
+        positions = self.hits.positions(start, stop, self.sort)
+        cache = index.row_cache
+        missing = [index.ids[p] for p in positions if p not in cache]
+        if missing:
+            if len(cache) + len(missing) > settings.DIRECTORY_ROW_CACHE_SIZE:
+                cache.clear()  # simpler than an LRU, and safe with threads
+            for o in self._list_rows(missing):
+                position = index.position_of.get(o.id)
+                if position is not None:
+                    cache[position] = o
+        return [cache[p] for p in positions if p in cache]
+
+    def iter_organizations(self, relations=None, chunk: int = 2000):
+        """Every matching organisation in order, read ``chunk`` rows at a time."""
+        for ids in self.hits.all_ids(self.sort, chunk):
+            yield from (_in_order(ids, relations) if relations else self._list_rows(ids))
+
+    def _list_rows(self, ids: list[int]) -> list[Organization]:
+        """What a list row shows: the row, its commune, its sectors (from the index)."""
+        rows = _in_order(ids, lambda qs: qs.select_related("commune").defer(*LIST_DEFERRED))
+        sectors = sectors_by_slug(self.hits.index)
+        for o in rows:
+            slugs = self.hits.index.sector_slugs(o.id) or ()
+            o._list_sectors = sorted((sectors[s] for s in slugs if s in sectors), key=lambda s: (s.position, s.slug))
+        return rows
+
+    def iter_values(self, *fields: str, located: bool = False, chunk: int = 2000):
+        """``values_list(*fields)`` of every match in order; ``located``: only those with coordinates."""
+        for ids in self.hits.all_ids(self.sort, chunk):
+            qs = published_organizations().filter(id__in=ids)
+            if located:
+                qs = qs.filter(latitude__isnull=False, longitude__isnull=False)
+            rows = {row[0]: row[1:] for row in qs.values_list("id", *fields)}
+            yield from (rows[pk] for pk in ids if pk in rows)
+
+    @property
+    def results(self) -> OrderedResults:
+        """A sliceable, countable sequence of the organisations, for a paginator."""
+        return OrderedResults(self)
+
+
+# Columns a list row (HTML card, API item) never shows: not read for a page.
+LIST_DEFERRED = ("search_document", "sources", "siren", "siret", "naf_code", "address", "postal_code")
+
+
+class OrderedResults:
+    def __init__(self, result: DirectorySearch):
+        self.result = result
+
+    def count(self) -> int:
+        return self.result.total
+
+    def __len__(self) -> int:
+        return self.result.total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("OrderedResults only supports contiguous slices")
+        start, stop, _step = index.indices(self.result.total)
+        return self.result.organizations(start, stop)
+
+
+def _in_order(ids: list[int], relations) -> list[Organization]:
+    rows = {o.id: o for o in relations(published_organizations().filter(id__in=ids))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def published_organizations() -> QuerySet:
     return Organization.objects.published()
 
 
-def _apply_facet(qs: QuerySet, facet: str, values: list[str]) -> QuerySet:
-    if not values:
-        return qs
-    if facet == "kind":
-        return qs.filter(kind__in=values)
-    if facet == "helix":
-        return qs.filter(helix__in=values)
-    if facet == "commune":
-        return qs.filter(commune__slug__in=values)
-    if facet == "sector":
-        through = Organization.sectors.through
-        return qs.filter(Exists(through.objects.filter(organization_id=OuterRef("pk"), sector__slug__in=values)))
-    if facet == "country":
-        return qs.filter(
-            Exists(
-                InternationalActivity.objects.filter(
-                    organization_id=OuterRef("pk"), country__in=[v.upper() for v in values]
-                )
-            )
-        )
-    raise ValueError(f"unknown facet {facet}")
-
-
-def _apply_facets(qs: QuerySet, filters: DirectoryFilters, *, skip: str | None = None) -> QuerySet:
-    for facet in FACETS:
-        if facet != skip:
-            qs = _apply_facet(qs, facet, filters.facet_values(facet))
-    return qs
-
-
-_vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
-VOCABULARY_TTL = 60.0
-
-
 def name_vocabulary() -> list[str]:
-    """Distinct words of published organisations' names, for typo correction.
-    Kept for a minute in the process: it is only read when a search finds nothing."""
-    cached = _vocabulary_cache.get("names")
-    if cached and time.monotonic() - cached[0] < VOCABULARY_TTL:
-        return cached[1]
-    vocabulary: set[str] = set()
-    for key in published_organizations().values_list("name_key", flat=True).iterator(chunk_size=5000):
-        vocabulary.update(w for w in key.split() if len(w) > 2)
-    result = sorted(vocabulary)
-    _vocabulary_cache["names"] = (time.monotonic(), result)
-    return result
+    """Distinct words of published organisations' names, for typo correction."""
+    return search_index.get_index().name_vocabulary()
 
 
-def _text_matches(base: QuerySet, parsed: search.ParsedQuery) -> search.ParsedQuery:
+def _text_query(index: search_index.DirectoryIndex, parsed: search.ParsedQuery) -> search.ParsedQuery:
     """The query to run: ``parsed``, or its typos corrected when its words match
     no organisation at all. Facets are left out on purpose: a word that exists
-    is not a typo because a filter excludes its organisations (and an
-    ``exists()`` that finds nothing under several filters makes PostgreSQL scan
-    the whole table)."""
-    if parsed and not search.filter_documents(base, parsed).exists():
-        corrected = search.correct_terms(parsed, name_vocabulary())
+    is not a typo because a filter excludes its organisations."""
+    if parsed and not index.has_match(parsed):
+        corrected = search.correct_terms(parsed, index.name_vocabulary())
         if corrected is not None:
             return corrected
     return parsed
 
 
-def _ordered(qs: QuerySet, parsed: search.ParsedQuery, sort: str) -> QuerySet:
-    if sort == "relevance" and parsed:
-        return qs.annotate(search_rank=search.rank_expression(parsed)).order_by("search_rank", "name_key", "id")
-    if sort == "-name":
-        return qs.order_by("-name_key", "-id")
-    if sort == "newest":
-        return qs.order_by("-created_at", "-id")
-    if sort == "founding_year":
-        return qs.order_by("founding_year", "name_key", "id")
-    if sort == "-founding_year":
-        return qs.order_by("-founding_year", "name_key", "id")
-    return qs.order_by("name_key", "id")
-
-
-def organization_search(filters: DirectoryFilters, *, base: QuerySet | None = None) -> DirectorySearch:
-    """Published organisations matching the filters, in the requested order."""
-    base = published_organizations() if base is None else base
-    parsed = _text_matches(base, search.parse_query(filters.q))
-    qs = search.filter_documents(_apply_facets(base, filters), parsed)
-    return DirectorySearch(
-        queryset=_ordered(qs, parsed, filters.sort),
-        parsed=parsed,
-        corrections=parsed.corrections,
-    )
+def organization_search(
+    filters: DirectoryFilters, *, index: search_index.DirectoryIndex | None = None
+) -> DirectorySearch:
+    """Published organisations matching the filters, in the requested order
+    (``index``: one the caller already brought up to date in this request)."""
+    index = index or search_index.get_index()
+    parsed = _text_query(index, search.parse_query(filters.q))
+    selected = {facet: filters.facet_values(facet) for facet in FACETS}
+    return DirectorySearch(index.search(parsed, selected), filters)
 
 
 def with_list_relations(qs: QuerySet) -> QuerySet:
@@ -191,92 +209,45 @@ class FacetSummary:
     facets: dict[str, list[FacetOption]]
 
 
-def _facet_flag(facet: str, values: list[str]):
-    """A boolean expression: does the row satisfy this facet's selection?
-    Uncorrelated ``IN (subquery)`` forms, which PostgreSQL evaluates once (hashed)."""
+# Reference data (sector and commune names) rarely changes; a process keeps what
+# it read for REFERENCE_SECONDS at most, and less when the index changes.
+REFERENCE_SECONDS = 60
+
+
+def _memo(index: search_index.DirectoryIndex, name: str, compute):
+    key = (name, get_language(), int(time.monotonic() // REFERENCE_SECONDS))
+    value = index.memo.get(key)
+    if value is None:
+        value = index.memo[key] = compute()
+    return value
+
+
+def sectors_by_slug(index: search_index.DirectoryIndex) -> dict[str, Sector]:
+    return _memo(index, "sectors", lambda: {s.slug: s for s in Sector.objects.all()})
+
+
+def _facet_labels(index: search_index.DirectoryIndex, facet: str) -> dict[str, str]:
+    """Value → label of every value a facet may show, in the active language."""
     if facet == "kind":
-        return ExpressionWrapper(Q(kind__in=values), output_field=BooleanField())
+        return _memo(index, facet, lambda: {k: str(label) for k, label in OrganizationKind.choices})
     if facet == "helix":
-        return ExpressionWrapper(Q(helix__in=values), output_field=BooleanField())
+        return _memo(index, facet, lambda: {k: str(label) for k, label in HelixStrand.choices})
     if facet == "commune":
-        ids = Commune.objects.filter(slug__in=values).values("id")
-        return ExpressionWrapper(Q(commune_id__in=ids), output_field=BooleanField())
+        return _memo(index, facet, lambda: dict(Commune.objects.values_list("slug", "name")))
     if facet == "sector":
-        ids = Organization.sectors.through.objects.filter(sector__slug__in=values).values("organization_id")
-        return ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField())
+        return _memo(index, facet, lambda: {slug: s.name for slug, s in sectors_by_slug(index).items()})
     if facet == "country":
-        ids = InternationalActivity.objects.filter(country__in=[v.upper() for v in values]).values("organization_id")
-        return ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField())
+        return _memo(index, facet, lambda: {code.lower(): str(name) for code, name in countries})
     raise ValueError(f"unknown facet {facet}")
 
 
-def _facet_sql(filters: DirectoryFilters, parsed: search.ParsedQuery) -> tuple[str, list]:
-    """One statement for the total and every facet's counts: the text query runs
-    once (the CTE ``m``: one narrow row per matching organisation, with one
-    boolean per selected facet), then each facet is a GROUP BY over ``m`` that
-    ignores its own selection."""
-    base = search.filter_documents(published_organizations(), parsed)
-    active = [facet for facet in FACETS if filters.facet_values(facet)]
-    flags = {f"f_{facet}": _facet_flag(facet, filters.facet_values(facet)) for facet in active}
-    m = base.annotate(**flags).order_by().values("id", "kind", "helix", "commune_id", *flags)
-    m_sql, m_params = m.query.sql_with_params()
-    qn = connection.ops.quote_name
-    through = Organization.sectors.through._meta.db_table
-    activity = InternationalActivity._meta.db_table
-
-    def where(skip: str | None = None) -> str:
-        conditions = [f"m.f_{facet}" for facet in active if facet != skip]
-        return f" WHERE {' AND '.join(conditions)}" if conditions else ""
-
-    columns = ", ".join(["id", "kind", "helix", "commune_id", *flags])
-    sql = (
-        f"WITH m ({columns}) AS ({m_sql}) "  # noqa: S608 (identifiers and compiled ORM SQL; values are parameters)
-        f"SELECT 'total', '', COUNT(*) FROM m{where()} "
-        f"UNION ALL SELECT 'kind', m.kind, COUNT(*) FROM m{where('kind')} GROUP BY m.kind "
-        f"UNION ALL SELECT 'helix', m.helix, COUNT(*) FROM m{where('helix')} GROUP BY m.helix "
-        f"UNION ALL SELECT 'commune', c.slug, COUNT(*) FROM m JOIN {qn(Commune._meta.db_table)} c "
-        f"ON c.id = m.commune_id{where('commune')} GROUP BY c.slug "
-        f"UNION ALL SELECT 'sector', s.slug, COUNT(*) FROM m JOIN {qn(through)} t ON t.organization_id = m.id "
-        f"JOIN {qn(Sector._meta.db_table)} s ON s.id = t.sector_id{where('sector')} GROUP BY s.slug "
-        f"UNION ALL SELECT 'country', a.country, COUNT(DISTINCT m.id) FROM m JOIN {qn(activity)} a "
-        f"ON a.organization_id = m.id{where('country')} GROUP BY a.country"
-    )
-    return sql, list(m_params)
-
-
-def _facet_labels(facet: str, values: set[str]) -> dict[str, str]:
-    if facet == "kind":
-        return {k: str(label) for k, label in OrganizationKind.choices}
-    if facet == "helix":
-        return {k: str(label) for k, label in HelixStrand.choices}
-    if facet == "commune":
-        return dict(Commune.objects.filter(slug__in=values).values_list("slug", "name"))
-    if facet == "sector":
-        return {s.slug: s.name for s in Sector.objects.all()}
-    if facet == "country":
-        return {code.lower(): str(name) for code, name in countries}
-    raise ValueError(f"unknown facet {facet}")
-
-
-def _facet_raw_counts(filters: DirectoryFilters, parsed: search.ParsedQuery) -> tuple[int, dict[str, dict[str, int]]]:
-    sql, params = _facet_sql(filters, parsed)
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for facet, value, n in cursor.fetchall():
-            if facet == "total":
-                total = n
-            elif value:
-                counts[facet][str(value).lower() if facet == "country" else value] = n
-    return total, counts
-
-
-def _facet_summary_from(filters: DirectoryFilters, total: int, counts: dict[str, dict[str, int]]) -> FacetSummary:
+def _facet_summary_from(
+    index: search_index.DirectoryIndex, filters: DirectoryFilters, total: int, counts: dict[str, dict[str, int]]
+) -> FacetSummary:
     result: dict[str, list[FacetOption]] = {}
     for facet in FACETS:
         selected = set(filters.facet_values(facet))
-        labels = _facet_labels(facet, set(counts[facet]) | selected)
+        labels = _facet_labels(index, facet)
         options = [
             FacetOption(
                 value=value,
@@ -293,89 +264,30 @@ def _facet_summary_from(filters: DirectoryFilters, total: int, counts: dict[str,
     return FacetSummary(total=total, facets=result)
 
 
-def facet_summary(filters: DirectoryFilters, parsed: search.ParsedQuery) -> FacetSummary:
+def facet_summary(result: DirectorySearch) -> FacetSummary:
     """The number of organisations matching the filters and live counts for every
     facet. A facet's counts ignore its own selection (values within a facet
     combine with OR, facets with AND), so a visitor sees how many organisations
     each other choice would add. Selected values always appear, even at zero, so
     they can be unticked."""
-    return _facet_summary_from(filters, *_facet_raw_counts(filters, parsed))
+    return _facet_summary_from(result.hits.index, result.filters, result.total, result.hits.facet_counts())
 
 
-def facet_counts(filters: DirectoryFilters, parsed: search.ParsedQuery) -> dict[str, list[FacetOption]]:
+def facet_counts(result: DirectorySearch) -> dict[str, list[FacetOption]]:
     """Live counts for every facet (see :func:`facet_summary`)."""
-    return facet_summary(filters, parsed).facets
+    return facet_summary(result).facets
 
 
-# --- Caching of search results --------------------------------------------------
-# A search over 100,000 organisations touches every matching row to count the
-# facets and sort the page; the result only changes when an organisation does.
-# Counts and page ids are cached under a key made of the data version and the
-# normalised query, so equivalent URLs share an entry. Writes bump the version
-# (services.organization_reindex); SEARCH_CACHE_SECONDS bounds staleness when the
-# cache is per process (locmem) and a bump in one process is not seen by others.
-
-SEARCH_CACHE_SECONDS = 60
-_VERSION_KEY = "directory:data-version"
-
-
-def data_version() -> int:
-    return cache.get_or_set(_VERSION_KEY, 1, timeout=None)
-
-
-def bump_data_version() -> None:
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 2, timeout=None)
-
-
-def _search_key(kind: str, filters: DirectoryFilters, parsed: search.ParsedQuery, *extra) -> str:
-    payload = json.dumps(
-        [kind, data_version(), [t.prefixes for t in parsed.terms], [filters.facet_values(f) for f in FACETS], extra],
-        sort_keys=True,
-    )
-    return "directory:search:" + hashlib.sha256(payload.encode()).hexdigest()
-
-
-def cache_key(*parts) -> str:
-    """A cache key for anything derived from the directory's data and ``parts``."""
-    payload = json.dumps([data_version(), *parts], sort_keys=True, default=str)
+def cache_key(index: search_index.DirectoryIndex, *parts) -> str:
+    """A cache key for anything derived from the directory's published data and
+    ``parts``: it changes with the (current) search index's position in the
+    change log, which every process reads from the database, so no process
+    serves a stale entry."""
+    payload = json.dumps([index.log_id, index.log_token, len(index.alive), *parts], sort_keys=True, default=str)
     return "directory:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
-def cached_facet_summary(filters: DirectoryFilters, parsed: search.ParsedQuery) -> FacetSummary:
-    key = _search_key("summary", filters, parsed)
-    raw = cache.get(key)
-    if raw is None:
-        raw = _facet_raw_counts(filters, parsed)
-        cache.set(key, raw, SEARCH_CACHE_SECONDS)
-    return _facet_summary_from(filters, *raw)
-
-
-class CachedResults:
-    """A sliceable, countable stand-in for the ordered queryset, for the paginator:
-    a slice reads the page's ids from the cache (or the database), then the rows."""
-
-    def __init__(self, result: DirectorySearch, filters: DirectoryFilters, count: int):
-        self.result, self.filters, self.total = result, filters, count
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            raise TypeError("CachedResults only supports slices")
-        key = _search_key("ids", self.filters, self.result.parsed, self.filters.sort, index.start, index.stop)
-        ids = cache.get(key)
-        if ids is None:
-            ids = list(self.result.queryset.values_list("id", flat=True)[index])
-            cache.set(key, ids, SEARCH_CACHE_SECONDS)
-        rows = {o.id: o for o in with_list_relations(published_organizations().filter(id__in=ids))}
-        return [rows[i] for i in ids if i in rows]
+SEARCH_CACHE_SECONDS = 60
 
 
 def organization_by_slug(slug: str, *, base: QuerySet | None = None) -> Organization | None:

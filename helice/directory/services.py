@@ -10,8 +10,16 @@ from helice.core import search
 from helice.core.models import Commune, Sector
 from helice.core.services import TerritoryDataError, describe_validation_error, records_of, upsert
 
-from . import selectors
-from .models import InternationalActivity, LocationPrecision, Organization, PublicationStatus, Tag
+from . import search_index
+from .models import InternationalActivity, LocationPrecision, Organization, PublicationStatus, SearchChange, Tag
+
+
+def record_search_change(*organization_ids: int) -> None:
+    """Tell the search index (search_index.py) that these organisations changed.
+    Written in the caller's transaction, so the index sees it at commit."""
+    SearchChange.objects.bulk_create([SearchChange(organization_id=pk) for pk in organization_ids if pk])
+    search_index.mark_stale()  # this process reads its own writes at once...
+    transaction.on_commit(search_index.mark_stale)  # ...including after commit
 
 
 def organization_reindex(*, organization: Organization) -> None:
@@ -19,10 +27,7 @@ def organization_reindex(*, organization: Organization) -> None:
     document = organization.build_search_document()
     key = search.name_key(organization.name)
     Organization.objects.filter(pk=organization.pk).update(search_document=document, name_key=key)
-    # Cached searches are keyed by a data version: bump it now and again at commit,
-    # so no request can cache the old state between the two.
-    selectors.bump_data_version()
-    transaction.on_commit(selectors.bump_data_version)
+    record_search_change(organization.pk)
     organization.search_document, organization.name_key = document, key
 
 

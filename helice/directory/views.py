@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from helice.core import sections
 from helice.core.pagination import PageError, get_page
 
-from . import exports, jsonld, selectors
+from . import exports, jsonld, search_index, selectors
 from .forms import DirectoryFilterForm
 from .models import LocationPrecision, Organization
 
@@ -42,16 +42,15 @@ def organization_list(request):
     else:
         # The facets and results depend only on the data, the language and the
         # query string: a search already made is served from the cache.
-        key = selectors.cache_key("list-layout", get_language(), request.GET.urlencode())
+        index = search_index.get_index()
+        key = selectors.cache_key(index, "list-layout", get_language(), request.GET.urlencode())
         layout = cache.get(key)
         if layout is None:
-            result = selectors.organization_search(filters)
-            summary = selectors.cached_facet_summary(filters, result.parsed)
+            result = selectors.organization_search(filters, index=index)
+            summary = selectors.facet_summary(result)
             count = summary.total
             try:
-                page = get_page(
-                    selectors.CachedResults(result, filters, count), request.GET.get("page"), PER_PAGE, count=count
-                )
+                page = get_page(result.results, request.GET.get("page"), PER_PAGE, count=count)
             except PageError as exc:
                 context["error"], status, page = exc.message, exc.status, None
             context.update(
@@ -85,7 +84,7 @@ def organization_export(request):
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     result = selectors.organization_search(filters)
-    rows = exports.organization_rows(selectors.with_detail_relations(result.queryset))
+    rows = exports.organization_rows(result.iter_organizations(selectors.with_detail_relations))
     writer = csv.writer(exports.Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="helice-organisations.csv"'
@@ -106,7 +105,7 @@ def organization_map(request):
         context["error"], status = error, 400
     else:
         result = selectors.organization_search(filters)
-        organizations = list(selectors.with_list_relations(result.queryset))
+        organizations = list(result.iter_organizations())
         located = [o for o in organizations if o.has_coordinates]
         context.update(
             filters=filters,
@@ -115,7 +114,7 @@ def organization_map(request):
             located=located,
             map_points=[_map_point(o) for o in located],
             unlocated_count=len(organizations) - len(located),
-            facets=selectors.facet_counts(filters, result.parsed),
+            facets=selectors.facet_counts(result),
             query_string=_query_string(request),
         )
     return render(request, "directory/organization_map.html", context, status=status)
@@ -128,7 +127,7 @@ def _map_point(organization):
         "url": organization.get_absolute_url(),
         "lat": organization.latitude,
         "lon": organization.longitude,
-        "kind": organization.get_kind_display(),
+        "kind": organization.kind_label,
         "commune": organization.commune.name if organization.commune else "",
         "precision": organization.location_precision,
         "approximate": organization.location_precision == LocationPrecision.COMMUNE,

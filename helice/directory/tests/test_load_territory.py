@@ -11,7 +11,6 @@ from django_countries import countries
 from helice.core import services as core_services
 from helice.core.models import Commune, PriorityDomain, Sector
 from helice.core.services import TerritoryDataError, territory_load_reference, territory_path
-from helice.directory import selectors
 from helice.directory.models import (
     HelixStrand,
     InternationalActivity,
@@ -39,14 +38,6 @@ def organization_records():
 def reference_keys(name, list_key, key):
     document = yaml.safe_load((GRENOBLE / name).read_text(encoding="utf-8"))
     return {str(record[key]) for record in document[list_key]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_vocabulary():
-    """The typo-correction vocabulary is cached per process: start each test without it."""
-    selectors._vocabulary_cache.clear()
-    yield
-    selectors._vocabulary_cache.clear()
 
 
 # --- The files -------------------------------------------------------------------
@@ -160,11 +151,12 @@ def test_loading_twice_changes_nothing(reference):
 
 def test_search_finds_loaded_organisations(reference):
     organizations_load(path=GRENOBLE)
-    found = list(organization_search(DirectoryFilters(q="minalogik")).queryset)
+    found = list(organization_search(DirectoryFilters(q="minalogik")).iter_organizations())
     assert "minalogic" in [o.slug for o in found]
-    energy = organization_search(DirectoryFilters(q="energie")).queryset
-    assert energy.filter(sectors__slug="energie").exists()
-    assert organization_search(DirectoryFilters(sector=["energie"])).queryset.filter(slug="tenerrdis").exists()
+    energy = list(organization_search(DirectoryFilters(q="energie")).iter_organizations())
+    assert any(s.slug == "energie" for o in energy for s in o.sectors.all())
+    in_sector = organization_search(DirectoryFilters(sector=["energie"])).iter_values("slug")
+    assert ("tenerrdis",) in list(in_sector)
 
 
 def write_broken_copy(tmp_path, change):
