@@ -386,7 +386,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads per worker with --worker-class gthread")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per scenario")
-    parser.add_argument("--warmup", type=float, default=5.0, help="discarded seconds before each scenario")
+    parser.add_argument("--warmup", type=float, default=15.0, help="discarded seconds before each scenario")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per client and phase, a hard bound")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as failed")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, among {SCENARIOS}")
