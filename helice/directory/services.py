@@ -1,9 +1,11 @@
 """Write operations on the directory. Every write goes through here."""
 
+import datetime
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from helice.core import search
@@ -20,6 +22,17 @@ def record_search_change(*organization_ids: int) -> None:
     SearchChange.objects.bulk_create([SearchChange(organization_id=pk) for pk in organization_ids if pk])
     search_index.mark_stale()  # this process reads its own writes at once...
     transaction.on_commit(search_index.mark_stale)  # ...including after commit
+
+
+def prune_search_log(*, days: int) -> int:
+    """Delete change-log entries older than ``days``, always keeping the newest one
+    (the entry every up-to-date index stands on). Returns how many were deleted."""
+    newest = SearchChange.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return 0
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    deleted, _ = SearchChange.objects.filter(created_at__lt=cutoff, id__lt=newest).delete()
+    return deleted
 
 
 def organization_reindex(*, organization: Organization) -> None:

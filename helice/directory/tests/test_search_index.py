@@ -1,6 +1,7 @@
 """The in-process search index answers what the SQL search answers, in the
 documented order, and follows every write through the change log."""
 
+import io
 import random
 
 import pytest
@@ -232,3 +233,23 @@ def test_another_process_write_shows_within_the_refresh_delay(settings, monkeypa
     # a write of this process is seen at once
     mine = OrganizationFactory(name="Mine")
     assert index_ids("") == [mine.id]
+
+
+def test_pruning_the_log_keeps_the_newest_entry_and_searches_stay_right(corpus):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    SearchChange.objects.update(created_at=timezone.now() - datetime.timedelta(days=30))
+    newest = SearchChange.objects.order_by("-id").first()
+    services.record_search_change(corpus[0].id)  # a recent entry
+    recent = SearchChange.objects.order_by("-id").first()
+    index = search_index.get_index()
+    call_command("prune_search_log", "--days", "7", stdout=io.StringIO())
+    assert list(SearchChange.objects.values_list("id", flat=True)) == [recent.id]
+    assert newest.id != recent.id
+    assert search_index.get_index() is index  # it stands on the kept entry
+    assert set(index_ids("")) == sql_ids("")
+    with pytest.raises(SystemExit):
+        call_command("prune_search_log", "--days", "0", stderr=io.StringIO())
