@@ -45,7 +45,14 @@ INSTALLED_APPS = [
     "django_countries",
     "import_export",
     "ninja",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "axes",
+    "rules.apps.AutodiscoverRulesConfig",
     "helice.core",
+    "helice.moderation",
     "helice.directory",
     "helice.accounts",
     "helice.api",
@@ -61,6 +68,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first (it refuses locked-out logins before any other backend runs),
+# then Django's backend, allauth's (log in by email) and the object-level rules
+# of each app (rules.py, django-rules).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "helice.urls"
@@ -183,3 +204,33 @@ DIRECTORY_SEARCH_REFRESH_SECONDS = env.float("DIRECTORY_SEARCH_REFRESH_SECONDS",
 DIRECTORY_ROW_CACHE_SIZE = env.int("DIRECTORY_ROW_CACHE_SIZE", default=5000)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Accounts (django-allauth, django-axes) ---------------------------------------
+# Owned by the accounts part; see docs/configuration.md.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:my_space"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_RESET_ON_SUCCESS = True
+
+# --- Security headers (django-csp) ------------------------------------------------
+# Owned by the security part; see docs/configuration.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+AXES_VERBOSE = False

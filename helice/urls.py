@@ -13,6 +13,9 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("mon-espace/", include("helice.accounts.urls")),
+    path("moderation/", include("helice.moderation.urls")),
     path("annuaire/", include("helice.directory.urls")),
     path("", include("helice.core.urls")),
     prefix_default_language=False,

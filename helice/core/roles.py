@@ -1,0 +1,62 @@
+"""Staff roles of the metropolis's team, as Django groups.
+
+Each role is a group; what a role may do is written once, as predicates
+(django-rules) that views, API and templates all ask. The model permissions a
+role's group carries in the admin are listed in ``ROLE_PERMISSIONS`` and kept in
+sync by ``roles_sync()`` after every migration (parts that arrive later add their
+own ``app_label.codename`` entries).
+
+A superuser holds every role."""
+
+import rules
+from django.utils.translation import gettext_lazy as _
+
+ADMINISTRATOR = "administrator"
+MODERATOR = "moderator"
+STRATEGY_MANAGER = "strategy_manager"
+OBSERVATORY_ANALYST = "observatory_analyst"
+
+ROLE_LABELS = {
+    ADMINISTRATOR: _("Administrator"),
+    MODERATOR: _("Moderator"),
+    STRATEGY_MANAGER: _("Strategy manager"),
+    OBSERVATORY_ANALYST: _("Observatory analyst"),
+}
+
+
+def has_role(user, role: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cache = user.__dict__.get("_helice_roles")
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user.__dict__["_helice_roles"] = cache
+    return role in cache or ADMINISTRATOR in cache
+
+
+@rules.predicate
+def is_administrator(user):
+    return has_role(user, ADMINISTRATOR)
+
+
+@rules.predicate
+def is_moderator(user):
+    return has_role(user, MODERATOR)
+
+
+@rules.predicate
+def is_strategy_manager(user):
+    return has_role(user, STRATEGY_MANAGER)
+
+
+@rules.predicate
+def is_observatory_analyst(user):
+    return has_role(user, OBSERVATORY_ANALYST)
+
+
+@rules.predicate
+def is_team_member(user):
+    """Any staff role of the metropolis's team."""
+    return any(has_role(user, role) for role in ROLE_LABELS)
