@@ -1,6 +1,7 @@
-from . import urls_partner, urls_profile
+from . import urls_members, urls_partner, urls_profile
 
 app_name = "accounts"
 
-# Profile and personal data (urls_profile), then the partner space (urls_partner).
-urlpatterns = [*urls_profile.urlpatterns, *urls_partner.urlpatterns]
+# Profile and personal data, memberships (my space, members, join requests,
+# invitations), then the partner's editing of its organisations' content.
+urlpatterns = [*urls_profile.urlpatterns, *urls_members.urlpatterns, *urls_partner.urlpatterns]

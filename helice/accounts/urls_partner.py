@@ -1,7 +1,3 @@
-from django.urls import path
+from django.urls import path  # noqa: F401
 
-from .views import partner
-
-urlpatterns = [
-    path("", partner.my_space, name="my_space"),
-]
+urlpatterns = []

@@ -1,0 +1,53 @@
+"""Who may do what with an organisation and its members: written once, asked by
+views, API, templates (``{% if perms.directory.edit_organization %}`` with an
+object through ``has_perm``) and services alike.
+
+Object permissions (``user.has_perm(name, organization)``):
+
+==================================  ===========================================
+``directory.edit_organization``      members (editor or administrator), moderators
+``directory.view_organization_draft`` members, moderators
+``accounts.manage_members``          the organisation's administrators, moderators
+``directory.set_trust``              moderators (publish a partner's changes unreviewed)
+==================================  ===========================================
+
+A person's memberships are read once per request object (``user`` instance)."""
+
+import rules
+
+from helice.core.roles import is_moderator
+
+from .models import Membership, MembershipRole
+
+
+def organization_roles(user) -> dict[int, str]:
+    """{organization id: role} for this user, read once per user instance."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = user.__dict__.get("_helice_memberships")
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        user.__dict__["_helice_memberships"] = cached
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the per-instance cache after a membership of ``user`` changed."""
+    user.__dict__.pop("_helice_memberships", None)
+    user.__dict__.pop("_helice_roles", None)
+
+
+@rules.predicate
+def is_member(user, organization):
+    return organization is not None and organization.pk in organization_roles(user)
+
+
+@rules.predicate
+def is_organization_admin(user, organization):
+    return organization is not None and organization_roles(user).get(organization.pk) == MembershipRole.ADMIN
+
+
+rules.add_perm("directory.edit_organization", is_member | is_moderator)
+rules.add_perm("directory.view_organization_draft", is_member | is_moderator)
+rules.add_perm("accounts.manage_members", is_organization_admin | is_moderator)
+rules.add_perm("directory.set_trust", is_moderator)
