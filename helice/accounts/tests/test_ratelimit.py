@@ -1,0 +1,90 @@
+"""The generic rate limiter of helice.core.ratelimit."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from helice.core import ratelimit
+
+from .factories import UserFactory
+
+
+def _request(ip="203.0.113.5", method="post", user=None):
+    request = getattr(RequestFactory(), method)("/", REMOTE_ADDR=ip)
+    request.user = user or AnonymousUser()
+    return request
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5/m", ratelimit.Rate(5, 60, "ip")),
+        ("10/15m", ratelimit.Rate(10, 900, "ip")),
+        ("100/d/user", ratelimit.Rate(100, 86400, "user")),
+        ("3/30s", ratelimit.Rate(3, 30, "ip")),
+    ],
+)
+def test_parse_rate(text, expected):
+    assert ratelimit.parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["5", "5/", "x/m", "5/m/key", "5/10w", "5/m/ip/x", "-1/m"])
+def test_parse_rate_refuses_malformed(text):
+    with pytest.raises(ValueError):
+        ratelimit.parse_rate(text)
+
+
+def test_hit_allows_up_to_the_amount_per_ip_and_scope():
+    request = _request()
+    assert [ratelimit.hit(request, "test.scope", rate="3/h") for _ in range(4)] == [True, True, True, False]
+    # another scope and another address have their own counters
+    assert ratelimit.hit(request, "test.other", rate="3/h")
+    assert ratelimit.hit(_request(ip="198.51.100.7"), "test.scope", rate="3/h")
+
+
+def test_key_narrows_the_counter():
+    request = _request()
+    assert ratelimit.hit(request, "test.key", rate="1/h", key="a@example.org")
+    assert not ratelimit.hit(request, "test.key", rate="1/h", key="a@example.org")
+    assert ratelimit.hit(request, "test.key", rate="1/h", key="b@example.org")
+
+
+@pytest.mark.django_db
+def test_per_user_counts_the_user_whatever_the_address():
+    user = UserFactory()
+    assert ratelimit.hit(_request(user=user), "test.user", rate="1/h/user")
+    assert not ratelimit.hit(_request(ip="198.51.100.9", user=user), "test.user", rate="1/h/user")
+
+
+def test_reset_forgets_the_window():
+    request = _request()
+    assert ratelimit.hit(request, "test.reset", rate="1/h")
+    assert not ratelimit.hit(request, "test.reset", rate="1/h")
+    ratelimit.reset(request, "test.reset", rate="1/h")
+    assert ratelimit.hit(request, "test.reset", rate="1/h")
+
+
+def test_client_ip_through_a_trusted_proxy(settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    assert ratelimit.client_ip(request) == "203.0.113.9"
+
+
+def test_client_ip_ignores_forwarded_header_without_proxy():
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert ratelimit.client_ip(request) == "203.0.113.5"
+
+
+@pytest.mark.django_db
+def test_decorator_answers_429_in_our_layout_on_post_only():
+    @ratelimit.ratelimit("test.view", "1/h")
+    def view(request):
+        return HttpResponse("ok")
+
+    assert view(_request()).status_code == 200
+    response = view(_request())
+    assert response.status_code == 429
+    assert "<h1>" in response.content.decode()  # our layout, not a bare text
+    assert view(_request(method="get")).status_code == 200

@@ -1,0 +1,146 @@
+"""A small rate limiter for forms that anonymous visitors or users can submit.
+
+Backed by Django's cache with fixed windows, so it works with the local-memory
+cache in development and a shared cache (Redis, Memcached, database) in
+production, where several processes must see the same counters.
+
+Usage, in a view::
+
+    from helice.core import ratelimit
+
+    if not ratelimit.hit(request, "guichet.request", rate="5/h"):
+        return ratelimit.too_many_requests(request)
+
+or as a decorator (POST only by default)::
+
+    @ratelimit.ratelimit("accounts.invite", rate="20/h/user")
+
+A rate is ``"<amount>/<period>[/<per>]"``: the period is a number of seconds,
+minutes, hours or days (``"s"``, ``"15m"``, ``"h"``, ``"d"``, a bare unit meaning
+one); ``per`` is ``ip`` (default) or ``user`` (the signed-in user, falling back to
+the client IP for anonymous visitors). A ``key`` passed to :func:`hit` narrows the
+counter further (for instance an email address being targeted).
+
+The client IP comes from django-ipware with the same settings as django-axes
+(``TRUSTED_PROXY_COUNT`` in docs/configuration.md), so a reverse proxy does not
+make every visitor share one counter.
+
+allauth's own limiter (``allauth.core.ratelimit``) reads its rates from
+``ACCOUNT_RATE_LIMITS`` only, so it cannot serve other parts' scopes; this module
+keeps the same rate syntax."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from functools import wraps
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+__all__ = ["Rate", "client_ip", "hit", "parse_rate", "ratelimit", "reset", "too_many_requests"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_PERIOD = re.compile(r"^(\d+(?:\.\d+)?)?([smhd])$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    amount: int
+    seconds: int
+    per: str = "ip"
+
+
+def parse_rate(rate: str) -> Rate:
+    """Parse ``"5/m"``, ``"10/15m"``, ``"100/d/user"``; ValueError when malformed."""
+    parts = [part.strip() for part in rate.split("/")]
+    if len(parts) not in (2, 3):
+        raise ValueError(f"Malformed rate {rate!r}: expected '<amount>/<period>[/<per>]'.")
+    amount = int(parts[0])
+    match = _PERIOD.match(parts[1])
+    if amount < 0 or not match:
+        raise ValueError(f"Malformed rate {rate!r}: period must look like 's', '15m', 'h' or '2d'.")
+    seconds = int(float(match.group(1) or 1) * _UNITS[match.group(2)])
+    per = parts[2] if len(parts) == 3 else "ip"
+    if per not in ("ip", "user") or seconds < 1:
+        raise ValueError(f"Malformed rate {rate!r}: 'per' must be 'ip' or 'user'.")
+    return Rate(amount=amount, seconds=seconds, per=per)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's IP address, seen through trusted reverse proxies (django-ipware,
+    configured by the AXES_IPWARE_* settings derived from TRUSTED_PROXY_COUNT)."""
+    from ipware.ip import get_client_ip
+
+    ip, _routable = get_client_ip(
+        request,
+        proxy_order=getattr(settings, "AXES_IPWARE_PROXY_ORDER", "left-most"),
+        proxy_count=getattr(settings, "AXES_IPWARE_PROXY_COUNT", None),
+        proxy_trusted_ips=getattr(settings, "AXES_IPWARE_PROXY_TRUSTED_IPS", None),
+        request_header_order=getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", ("REMOTE_ADDR",)),
+    )
+    return ip or request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _cache_key(request: HttpRequest, scope: str, rate: Rate, key: str | None, window: int) -> str:
+    user = getattr(request, "user", None)
+    if rate.per == "user" and user is not None and user.is_authenticated:
+        who = f"user:{user.pk}"
+    else:
+        who = f"ip:{client_ip(request)}"
+    if key is not None:
+        who += ":" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"helice:rl:{scope}:{rate.amount}/{rate.seconds}:{who}:{window}"
+
+
+def hit(request: HttpRequest, scope: str, *, rate: str, key: str | None = None) -> bool:
+    """Count one attempt in ``scope``; True while within ``rate``, False once over it.
+
+    Every call counts, allowed or not, so hammering keeps the counter full until
+    the window ends."""
+    parsed = parse_rate(rate)
+    window = int(time.time() // parsed.seconds)
+    cache_key = _cache_key(request, scope, parsed, key, window)
+    # add() is atomic; incr() is atomic on Redis and Memcached, and good enough on
+    # the local-memory cache (one process).
+    cache.add(cache_key, 0, timeout=parsed.seconds + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cache_key, 1, timeout=parsed.seconds + 1)
+        count = 1
+    return count <= parsed.amount
+
+
+def reset(request: HttpRequest, scope: str, *, rate: str, key: str | None = None) -> None:
+    """Forget the current window's count (after a success that should not count)."""
+    parsed = parse_rate(rate)
+    window = int(time.time() // parsed.seconds)
+    cache.delete(_cache_key(request, scope, parsed, key, window))
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """Our 429 page, in the site's layout (also used by allauth's limiter)."""
+    return TemplateResponse(request, "429.html", status=HTTPStatus.TOO_MANY_REQUESTS).render()
+
+
+def ratelimit(scope: str, rate: str, *, methods: tuple[str, ...] = ("POST",)):
+    """Decorate a view: requests with one of ``methods`` beyond ``rate`` get a 429."""
+
+    parse_rate(rate)  # fail at import time on a malformed rate
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods and not hit(request, scope, rate=rate):
+                return too_many_requests(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
