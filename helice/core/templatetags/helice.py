@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from helice.core.jsonld import dumps_for_script
+from helice.core.sanitize import rich_text
 
 register = template.Library()
 
@@ -10,6 +11,13 @@ register = template.Library()
 def jsonld(data):
     """Render a dict as an inline JSON-LD script body, safely escaped."""
     return mark_safe(dumps_for_script(data))  # noqa: S308 - <, > and & are escaped as \u00XX
+
+
+@register.filter
+def rich(value):
+    """Render a rich-text field: allowed markup only (``helice.core.sanitize``),
+    plain text turned into paragraphs. The one way user text becomes HTML."""
+    return rich_text(value)
 
 
 @register.simple_tag(takes_context=True)
