@@ -9,6 +9,7 @@ Object permissions (``user.has_perm(name, organization)``):
 ``directory.view_organization_draft`` members, moderators
 ``accounts.manage_members``          the organisation's administrators, moderators
 ``directory.set_trust``              moderators (publish a partner's changes unreviewed)
+``accounts.view_organization_space``  members, moderators (the organisation in "my space", its members)
 ==================================  ===========================================
 
 A person's memberships are read once per request object (``user`` instance)."""
@@ -51,3 +52,7 @@ rules.add_perm("directory.edit_organization", is_member | is_moderator)
 rules.add_perm("directory.view_organization_draft", is_member | is_moderator)
 rules.add_perm("accounts.manage_members", is_organization_admin | is_moderator)
 rules.add_perm("directory.set_trust", is_moderator)
+
+# The partner space: an organisation's page in "my space" and its list of members
+# are seen by its members and by moderators; anyone else gets a 404 (docs/architecture.md).
+rules.add_perm("accounts.view_organization_space", is_member | is_moderator)

@@ -1,0 +1,44 @@
+"""Forms of the partner space: join requests, invitations, members' roles."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from helice.accounts.models import MembershipRole
+
+TEXT_MAX = 2000
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the organisation's administrators"),
+        help_text=_("Optional. Say who you are and what you will do for the organisation (2,000 characters at most)."),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address of the person to invite"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+
+
+class AcceptJoinRequestForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR)
+
+
+class RefuseJoinRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the refusal"),
+        help_text=_("The person will read it in their space and in an email."),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InvitationAnswerForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Your answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))])
