@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "helice.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from . import personal_data
+
+        personal_data.register()

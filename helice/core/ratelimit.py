@@ -21,9 +21,9 @@ one); ``per`` is ``ip`` (default) or ``user`` (the signed-in user, falling back 
 the client IP for anonymous visitors). A ``key`` passed to :func:`hit` narrows the
 counter further (for instance an email address being targeted).
 
-The client IP comes from django-ipware with the same settings as django-axes
-(``TRUSTED_PROXY_COUNT`` in docs/configuration.md), so a reverse proxy does not
-make every visitor share one counter.
+The client IP is read through ``TRUSTED_PROXY_COUNT`` reverse proxies (see
+:func:`client_ip` and docs/configuration.md), so a reverse proxy does not make
+every visitor share one counter.
 
 allauth's own limiter (``allauth.core.ratelimit``) reads its rates from
 ``ACCOUNT_RATE_LIMITS`` only, so it cannot serve other parts' scopes; this module
@@ -32,6 +32,7 @@ keeps the same rate syntax."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -73,18 +74,26 @@ def parse_rate(rate: str) -> Rate:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's IP address, seen through trusted reverse proxies (django-ipware,
-    configured by the AXES_IPWARE_* settings derived from TRUSTED_PROXY_COUNT)."""
-    from ipware.ip import get_client_ip
+    """The client's IP address, seen through ``TRUSTED_PROXY_COUNT`` reverse proxies.
 
-    ip, _routable = get_client_ip(
-        request,
-        proxy_order=getattr(settings, "AXES_IPWARE_PROXY_ORDER", "left-most"),
-        proxy_count=getattr(settings, "AXES_IPWARE_PROXY_COUNT", None),
-        proxy_trusted_ips=getattr(settings, "AXES_IPWARE_PROXY_TRUSTED_IPS", None),
-        request_header_order=getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", ("REMOTE_ADDR",)),
-    )
-    return ip or request.META.get("REMOTE_ADDR") or "unknown"
+    Each trusted proxy appends the address it received the request from to
+    X-Forwarded-For, so the client is the N-th entry from the right; anything to
+    its left may be forged by the client and is ignored. With no trusted proxy (or
+    a header too short to have crossed them all) the connection's address is used.
+    django-axes (AXES_CLIENT_IP_CALLABLE) and allauth (our account adapter) use
+    this same function, so all limits agree on who the client is."""
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    candidate = None
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+    if candidate is None:
+        candidate = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return "unknown"
 
 
 def _cache_key(request: HttpRequest, scope: str, rate: Rate, key: str | None, window: int) -> str:

@@ -65,14 +65,24 @@ def test_reset_forgets_the_window():
     assert ratelimit.hit(request, "test.reset", rate="1/h")
 
 
-def test_client_ip_through_a_trusted_proxy(settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
-    assert ratelimit.client_ip(request) == "203.0.113.9"
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the forged left part is ignored
+        (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.1"),  # too short: did not cross every proxy
+        (1, "not-an-ip", "unknown"),
+    ],
+)
+def test_client_ip_through_trusted_proxies(settings, count, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert ratelimit.client_ip(request) == expected
 
 
-def test_client_ip_ignores_forwarded_header_without_proxy():
+def test_client_ip_ignores_forwarded_header_without_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert ratelimit.client_ip(request) == "203.0.113.5"
 

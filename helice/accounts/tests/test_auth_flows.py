@@ -1,0 +1,227 @@
+"""Sign-up, email verification, login by email, password reset, email change,
+rate limits and single sign-on, through HTTP."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from helice.accounts.models import User
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP_URL = "/comptes/signup/"
+LOGIN_URL = "/comptes/login/"
+
+
+def _signup_data(**overrides):
+    data = {
+        "email": "camille@example.org",
+        "display_name": "Camille",
+        "participant_category": "researcher",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _signed_in_user_id(client):
+    return client.session.get("_auth_user_id")
+
+
+def test_signup_then_confirm_then_login(client):
+    response = client.post(SIGNUP_URL, _signup_data())
+    assert response.status_code == 302
+    user = User.objects.get(email="camille@example.org")
+    assert user.display_name == "Camille"
+    assert user.participant_category == "researcher"
+    assert user.username.startswith("u-")  # generated, opaque
+    assert _signed_in_user_id(client) is None  # not before the address is confirmed
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["camille@example.org"]
+    confirm_path = re.search(r"https?://[^/]+(/comptes/confirm-email/[^\s]+/)", message.body).group(1)
+
+    assert client.get(confirm_path).status_code == 200
+    response = client.post(confirm_path)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+
+    client.logout()
+    response = client.post(LOGIN_URL, {"login": "Camille@Example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:my_space")
+    assert _signed_in_user_id(client) == str(user.pk)
+
+
+def test_unverified_user_cannot_log_in(client):
+    user = UserFactory()  # address not verified
+    response = client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert _signed_in_user_id(client) is None
+    assert len(mail.outbox) == 1  # a fresh confirmation link is sent
+
+
+def test_login_by_email_with_wrong_password_is_refused(client):
+    user = UserFactory(verified=True)
+    response = client.post(LOGIN_URL, {"login": user.email, "password": "not-the-password"})
+    assert response.status_code == 200
+    assert _signed_in_user_id(client) is None
+    assert 'aria-invalid="true"' in response.content.decode() or "errorlist" in response.content.decode()
+
+
+def test_signup_honeypot_refuses_with_400_and_saves_nothing(client):
+    response = client.post(SIGNUP_URL, _signup_data(website="https://spam.example"))
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    assert mail.outbox == []
+
+
+def test_signup_requires_a_display_name(client):
+    response = client.post(SIGNUP_URL, _signup_data(display_name="   "))
+    assert response.status_code == 200
+    assert not User.objects.exists()
+    assert 'id="id_display_name_error"' in response.content.decode()
+
+
+def test_signup_page_is_accessible_and_links_the_privacy_page(client):
+    content = client.get(SIGNUP_URL).content.decode()
+    assert '<html lang="fr">' in content
+    assert 'for="id_email"' in content and 'for="id_display_name"' in content
+    assert 'for="id_website"' in content  # the honeypot has a (visually hidden) label
+    assert reverse("accounts:privacy") in content
+    assert "<h1>" in content
+
+
+def test_allauth_pages_in_our_layout_french_and_english(client):
+    french = client.get(LOGIN_URL).content.decode()
+    assert '<html lang="fr">' in french
+    assert "Connexion" in french  # allauth's own French catalogue
+    assert 'class="site-header"' in french and 'class="site-footer"' in french
+    english = client.get("/en/comptes/login/").content.decode()
+    assert '<html lang="en">' in english
+    assert "Sign In" in english
+
+
+def test_password_reset_sends_a_link(client):
+    user = UserFactory(verified=True)
+    response = client.post("/comptes/password/reset/", {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/comptes/password/reset/key/" in mail.outbox[0].body
+
+
+def test_email_change_requires_verification(client):
+    user = UserFactory(verified=True)
+    client.force_login(user)
+    response = client.post("/comptes/email/", {"action_add": "", "email": "new@example.org"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email != "new@example.org"  # unchanged until the new address is confirmed
+    new = EmailAddress.objects.get(user=user, email="new@example.org")
+    assert not new.verified
+    assert any("new@example.org" in message.to for message in mail.outbox)
+
+
+def test_signup_rate_limit_answers_429(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
+    for _ in range(2):
+        assert client.post(SIGNUP_URL, _signup_data(password2="mismatch")).status_code == 200
+    response = client.post(SIGNUP_URL, _signup_data(password2="mismatch"))
+    assert response.status_code == 429
+    assert 'class="site-header"' in response.content.decode()  # our page, not allauth's bare one
+
+
+def test_password_reset_rate_limit_answers_429(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "1/h/ip"}
+    assert client.post("/comptes/password/reset/", {"email": "a@example.org"}).status_code == 302
+    assert client.post("/comptes/password/reset/", {"email": "b@example.org"}).status_code == 429
+
+
+def test_header_menu_signed_out_and_signed_in(client):
+    content = client.get("/").content.decode()
+    assert reverse("account_login") in content and reverse("account_signup") in content
+    user = UserFactory(verified=True, display_name="Dominique")
+    client.force_login(user)
+    content = client.get("/").content.decode()
+    assert "Dominique" in content
+    assert reverse("accounts:my_space") in content and reverse("accounts:profile") in content
+    assert f'action="{reverse("account_logout")}" method="post"' in content
+    assert "csrfmiddlewaretoken" in content
+
+
+def test_logout_by_post(client):
+    client.force_login(UserFactory(verified=True))
+    response = client.post("/comptes/logout/")
+    assert response.status_code == 302
+    assert _signed_in_user_id(client) is None
+
+
+# --- single sign-on --------------------------------------------------------------
+
+
+def test_no_sso_button_by_default(client, settings):
+    assert settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] == []
+    content = client.get(LOGIN_URL).content.decode()
+    assert "/comptes/oidc/" not in content
+
+
+def test_sso_button_when_a_provider_is_configured(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "proconnect",
+                    "name": "ProConnect",
+                    "client_id": "client",
+                    "secret": "secret",
+                    "settings": {"server_url": "https://proconnect.example"},
+                }
+            ]
+        }
+    }
+    content = client.get(LOGIN_URL).content.decode()
+    assert "/comptes/oidc/proconnect/login/" in content
+    assert "ProConnect" in content
+
+
+def _providers_from_env(extra_env):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OIDC_")}
+    env.update(extra_env)
+    code = (
+        "import django, os, json; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'helice.settings'); "
+        "from django.conf import settings; "
+        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS']))"
+    )
+    import json
+
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_sso_settings_come_from_the_environment():
+    assert _providers_from_env({}) == []
+    apps = _providers_from_env(
+        {
+            "OIDC_FRANCECONNECT_CLIENT_ID": "fc-id",
+            "OIDC_FRANCECONNECT_SECRET": "fc-secret",
+            "OIDC_FRANCECONNECT_SERVER_URL": "https://fc.example/api/v2",
+            "OIDC_FRANCECONNECT_AUTH_PARAMS": "acr_values=eidas1",
+            "OIDC_PROCONNECT_CLIENT_ID": "only-the-id",  # incomplete: stays off
+        }
+    )
+    assert [app["provider_id"] for app in apps] == ["franceconnect"]
+    assert apps[0]["client_id"] == "fc-id"
+    assert apps[0]["settings"]["server_url"] == "https://fc.example/api/v2"
+    assert apps[0]["settings"]["auth_params"] == {"acr_values": "eidas1"}
