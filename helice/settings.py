@@ -52,9 +52,9 @@ INSTALLED_APPS = [
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "helice.core",
-    "helice.moderation",
     "helice.directory",
     "helice.accounts",
+    "helice.moderation",
     "helice.api",
 ]
 
@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "helice.moderation.context.CurrentUserMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -164,15 +165,28 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hélice <no-reply@localhost>")
 
 # Security headers. Production turns on HTTPS-only cookies and HSTS.
+# docs/deployment.md ("Security headers") and docs/architecture.md ("Security").
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: a visitor following a link from a mail or returning from the
+# single sign-on provider (a top-level GET) must arrive logged in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx gets the token from <body hx-headers>,
+# forms from {% csrf_token %}. So the cookie is hidden from scripts too.
+CSRF_COOKIE_HTTPONLY = True
 if PRODUCTION:
+    # The reverse proxy terminates TLS and must set X-Forwarded-Proto (docs/deployment.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # "__Host-": the browser keeps these cookies only over HTTPS, for this host only.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -296,15 +310,65 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "helice.core.ratelimit.client_ip"
 
 # --- Security headers (django-csp) ------------------------------------------------
-# Owned by the security part; see docs/configuration.md.
+# Owned by the security part; see docs/configuration.md ("Security") and
+# docs/architecture.md ("Security"). No 'unsafe-inline' anywhere: scripts and
+# styles come from our static files; an inline script that is truly needed
+# carries nonce="{{ request.csp_nonce }}".
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+from helice.core.csp import origins  # noqa: E402
+
+_SSO_APPS = globals().get("SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {}).get("APPS", [])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Leaflet and Swagger UI set element.style from scripts (CSSOM), which CSP
+        # allows: no inline <style> or style="" attribute is needed.
+        "style-src": [SELF],
+        # data: for Leaflet's and Swagger UI's inline SVG icons; the tile server's origin.
+        "img-src": [SELF, "data:", *origins([MAP_TILE_URL, *env.list("CSP_IMG_SRC", default=[])])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": [NONE],
+        "worker-src": [NONE],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Chromium checks form-action on the redirects that follow a form too: the
+        # single sign-on login (a POST here, then a redirect to the provider) needs
+        # the providers' origins.
+        "form-action": [
+            SELF,
+            *origins(
+                [
+                    *(app.get("settings", {}).get("server_url") for app in _SSO_APPS),
+                    *env.list("CSP_FORM_ACTION", default=[]),
+                ]
+            ),
+        ],
+        "upgrade-insecure-requests": PRODUCTION,
     }
 }
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+
+# Permissions-Policy: helice.core.middleware.SecurityHeadersMiddleware, right after
+# Django's SecurityMiddleware; every feature listed there is off.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "helice.core.middleware.SecurityHeadersMiddleware",
+)
+
+# Uploaded images (helice.core.uploads): largest file accepted, in bytes, and
+# largest picture, in pixels (a decompression bomb is small on disk, huge in memory).
+UPLOAD_MAX_IMAGE_BYTES = env.int("UPLOAD_MAX_IMAGE_BYTES", default=2 * 1024 * 1024)
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+
+# manage.py check --deploy: HSTS preload is an explicit decision of the operator
+# (SECURE_HSTS_PRELOAD=true, docs/deployment.md), not a default.
+if PRODUCTION and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 AXES_VERBOSE = False

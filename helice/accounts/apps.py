@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from . import personal_data
 
         personal_data.register()
+
+        from . import sections
+
+        sections.register()

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import organization
+
+urlpatterns = [
+    path("organisations/<slug:slug>/profil/", organization.organization_edit, name="organization_edit"),
+    path(
+        "organisations/<slug:slug>/modifications/<int:pk>/retirer/",
+        organization.revision_withdraw,
+        name="revision_withdraw",
+    ),
+    path("organisations/<slug:slug>/confiance/", organization.organization_trust, name="organization_trust"),
+]

@@ -33,8 +33,8 @@ class InternationalActivityInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(SpreadsheetAdmin):
     resource_classes = [OrganizationResource]
-    list_display = ("name", "acronym", "kind", "helix", "commune", "status", "updated_at")
-    list_filter = ("status", "kind", "helix", "sectors", "location_precision", "commune")
+    list_display = ("name", "acronym", "kind", "helix", "commune", "status", "is_trusted", "updated_at")
+    list_filter = ("status", "is_trusted", "kind", "helix", "sectors", "location_precision", "commune")
     list_select_related = ("commune",)
     search_fields = ("name", "acronym", "slug", "siren", "siret")
     prepopulated_fields = {"slug": ("name",)}
@@ -44,7 +44,7 @@ class OrganizationAdmin(SpreadsheetAdmin):
     readonly_fields = ("created_at", "updated_at", "name_key", "search_document")
     date_hierarchy = "created_at"
     fieldsets = (
-        (None, {"fields": ("name", "slug", "acronym", "kind", "helix", "status")}),
+        (None, {"fields": ("name", "slug", "acronym", "kind", "helix", "status", "is_trusted")}),
         (_("Activity"), {"fields": ("sectors", "tags", "naf_code", "headcount_band", "founding_year")}),
         (_("Identifiers"), {"fields": ("siren", "siret")}),
         (

@@ -174,6 +174,11 @@ class Organization(models.Model):
         db_index=True,
     )
     sources = models.TextField(_("sources"), blank=True, help_text=_("Where the facts of this record come from."))
+    is_trusted = models.BooleanField(
+        _("trusted partner"),
+        default=False,
+        help_text=_("Changes made by its members in the partner space are published at once, without review."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

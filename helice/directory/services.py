@@ -3,7 +3,7 @@
 import datetime
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -56,6 +56,15 @@ def organization_reindex_all(*, queryset=None) -> int:
         organization_reindex(organization=organization)
         count += 1
     return count
+
+
+def organization_set_trust(*, organization: Organization, trusted: bool, by) -> Organization:
+    """Let an organisation's members publish their changes without review, or not."""
+    if not by.has_perm("directory.set_trust", organization):
+        raise PermissionDenied
+    Organization.objects.filter(pk=organization.pk).update(is_trusted=trusted)
+    organization.is_trusted = trusted
+    return organization
 
 
 # --- Territory dataset ------------------------------------------------------------

@@ -5,3 +5,39 @@ from django.utils.translation import gettext_lazy as _
 class ModerationConfig(AppConfig):
     name = "helice.moderation"
     verbose_name = _("Moderation and history")
+
+    def ready(self):
+        from helice.directory import services as directory_services
+        from helice.directory.models import Organization
+
+        from . import registry, signals
+
+        # The directory's organisations: what a partner may change in its profile.
+        # Kind, helix strand, status, coordinates and sources stay with the team (admin).
+        registry.register(
+            Organization,
+            fields=ORGANIZATION_FIELDS,
+            natural_keys={"commune": "insee_code", "sectors": "slug"},
+            organization=lambda organization: organization,
+            after_apply=lambda organization: directory_services.organization_reindex(organization=organization),
+        )
+        signals.connect()
+
+
+ORGANIZATION_FIELDS = [
+    "name",
+    "acronym",
+    "description_fr",
+    "description_en",
+    "website",
+    "address",
+    "postal_code",
+    "commune",
+    "sectors",
+    "naf_code",
+    "siren",
+    "siret",
+    "founding_year",
+    "headcount_band",
+    "logo",
+]

@@ -1,0 +1,249 @@
+"""Write operations on revisions: submit, approve, reject, withdraw, restore, and
+the recording of changes made outside the partner space.
+
+Permission checks are the caller's for ``revision_submit`` (whoever may edit the
+object: see each part's rules.py) and ours for the review operations
+(``moderation.review``, ``moderation.revert``: moderators). Every function runs
+in a transaction; an e-mail that cannot be sent is logged, never raised."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from helice.core.roles import MODERATOR
+
+from . import context
+from .models import TRANSITIONS, Revision, RevisionKind, RevisionStatus
+from .registry import adapter_for
+
+logger = logging.getLogger(__name__)
+
+
+class RevisionError(ValidationError):
+    """A revision operation that the rules refuse (nothing changed, wrong state)."""
+
+
+def _transition(revision: Revision, status: str) -> None:
+    if status not in TRANSITIONS[revision.status]:
+        raise RevisionError(
+            _("This change is “%(current)s”: it cannot become “%(new)s”.")
+            % {"current": revision.get_status_display(), "new": RevisionStatus(status).label}
+        )
+    revision.status = status
+
+
+def _locked(revision: Revision) -> Revision:
+    """Re-read the revision under a row lock, so two moderators cannot both decide it."""
+    return Revision.objects.select_for_update().get(pk=revision.pk)
+
+
+def _apply(obj, data: dict) -> dict:
+    adapter = adapter_for(obj)
+    adapter.apply(obj, data)
+    return adapter.serialize(obj)
+
+
+@transaction.atomic
+def revision_submit(*, obj, data: dict, author, publish: bool, kind: str = RevisionKind.PARTNER, comment: str = ""):
+    """Record a change of ``obj`` to the editable state ``data``.
+
+    With ``publish`` the change is applied at once; otherwise it waits for a
+    moderator, replacing any proposal still waiting for the same object (the
+    form a partner edits starts from that proposal, so nothing is lost)."""
+    adapter = adapter_for(obj)
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    current = adapter.serialize(obj)
+    wanted = {**current, **{k: v for k, v in data.items() if k in adapter.fields}}
+    content_type = ContentType.objects.get_for_model(obj)
+    waiting = Revision.objects.select_for_update().filter(
+        content_type=content_type, object_id=obj.pk, status=RevisionStatus.PENDING
+    )
+    if wanted == current and not waiting.exists():
+        raise RevisionError(_("Nothing was changed."))
+    for old in waiting:
+        _transition(old, RevisionStatus.SUPERSEDED)
+        old.save(update_fields=["status"])
+    revision = Revision(
+        content_type=content_type,
+        object_id=obj.pk,
+        object_repr=str(obj)[:255],
+        organization=adapter.organization_of(obj),
+        kind=kind,
+        status=RevisionStatus.PENDING,
+        data=wanted,
+        previous_data=current,
+        author=author,
+        comment=comment,
+    )
+    if wanted == current:
+        # The partner went back to the published state: nothing left to review.
+        _transition(revision, RevisionStatus.WITHDRAWN)
+        revision.save()
+        return revision
+    if publish:
+        revision.data = _apply(obj, wanted)
+        revision.status = RevisionStatus.PUBLISHED
+        revision.reviewed_at = timezone.now()
+        revision.save()
+    else:
+        revision.save()
+        transaction.on_commit(lambda: _notify_moderators(revision))
+    return revision
+
+
+@transaction.atomic
+def revision_approve(*, revision: Revision, by) -> Revision:
+    """Publish a waiting change. Fields another change touched since it was
+    proposed keep their newer value unless this proposal changed them too."""
+    if not by.has_perm("moderation.review"):
+        raise PermissionDenied
+    revision = _locked(revision)
+    _transition(revision, RevisionStatus.PUBLISHED)
+    obj = revision.content_object
+    if obj is None:
+        raise RevisionError(_("The content of this change no longer exists."))
+    adapter = adapter_for(obj)
+    current = adapter.serialize(obj)
+    changes = {k: revision.data[k] for k in revision.changed_fields if k in revision.data}
+    revision.previous_data = current
+    revision.data = _apply(obj, {**current, **changes})
+    revision.reviewed_by, revision.reviewed_at = by, timezone.now()
+    revision.save()
+    transaction.on_commit(lambda: _notify_author(revision))
+    return revision
+
+
+@transaction.atomic
+def revision_reject(*, revision: Revision, by, reason: str) -> Revision:
+    if not by.has_perm("moderation.review"):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise RevisionError(_("Give the reason for the refusal: the partner will read it."))
+    revision = _locked(revision)
+    _transition(revision, RevisionStatus.REJECTED)
+    revision.reason = reason
+    revision.reviewed_by, revision.reviewed_at = by, timezone.now()
+    revision.save()
+    transaction.on_commit(lambda: _notify_author(revision))
+    return revision
+
+
+@transaction.atomic
+def revision_withdraw(*, revision: Revision, by) -> Revision:
+    """The author (or anyone who may edit the object) takes back a waiting proposal."""
+    revision = _locked(revision)
+    obj = revision.content_object
+    allowed = revision.author_id == by.pk or (obj is not None and _may_edit(by, obj))
+    if not allowed:
+        raise PermissionDenied
+    _transition(revision, RevisionStatus.WITHDRAWN)
+    revision.reviewed_at = timezone.now()
+    revision.save()
+    return revision
+
+
+def _may_edit(user, obj) -> bool:
+    label = obj._meta
+    return user.has_perm(f"{label.app_label}.edit_{label.model_name}", obj)
+
+
+@transaction.atomic
+def revision_restore(*, revision: Revision, by) -> Revision:
+    """Bring an object back to the state a published revision left it in, as a new
+    published revision (history is never rewritten)."""
+    if not by.has_perm("moderation.revert"):
+        raise PermissionDenied
+    if revision.status != RevisionStatus.PUBLISHED:
+        raise RevisionError(_("Only a published version can be restored."))
+    obj = revision.content_object
+    if obj is None:
+        raise RevisionError(_("The content of this change no longer exists."))
+    restored = revision_submit(
+        obj=obj,
+        data=revision.data,
+        author=by,
+        publish=True,
+        kind=RevisionKind.REVERT,
+        comment=_("Restores the version of %(date)s.")
+        % {"date": timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")},
+    )
+    restored.restored_from = revision
+    restored.reviewed_by = by
+    restored.save(update_fields=["restored_from", "reviewed_by"])
+    return restored
+
+
+def revision_record_direct(*, obj) -> Revision | None:
+    """Record the current state of ``obj`` when it differs from its last published
+    revision: a change made outside the partner space (admin, import, dataset
+    load, shell). The author is the person of the current request, if any."""
+    adapter = adapter_for(obj)
+    current = adapter.serialize(obj)
+    last = Revision.objects.for_object(obj).published().order_by("-id").first()
+    previous = last.data if last else {}
+    if current == previous:
+        return None
+    author = context.current_user()
+    return Revision.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_repr=str(obj)[:255],
+        organization=adapter.organization_of(obj),
+        kind=RevisionKind.DIRECT,
+        status=RevisionStatus.PUBLISHED,
+        data=current,
+        previous_data=previous,
+        author=author,
+        reviewed_at=timezone.now(),
+    )
+
+
+# --- Notifications ---------------------------------------------------------------
+
+
+def _send(subject: str, template: str, context_data: dict, recipients: list[str]) -> None:
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return
+    try:
+        body = render_to_string(template, context_data)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:  # a mail server down must not undo or hide what was recorded
+        logger.exception("Could not send the moderation e-mail “%s” to %d recipient(s)", subject, len(recipients))
+
+
+def _notify_moderators(revision: Revision) -> None:
+    moderators = get_user_model().objects.filter(is_active=True, groups__name=MODERATOR).exclude(email=None)
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            _("Change to review: %(object)s") % {"object": revision.object_repr},
+            "moderation/email/to_review.txt",
+            {"revision": revision, "url": settings.SITE_URL + reverse("moderation:review", args=[revision.pk])},
+            list(moderators.values_list("email", flat=True).distinct()),
+        )
+
+
+def _notify_author(revision: Revision) -> None:
+    author = revision.author
+    if author is None or not author.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            _("Your change to %(object)s: %(status)s")
+            % {"object": revision.object_repr, "status": revision.get_status_display()},
+            "moderation/email/decision.txt",
+            {"revision": revision, "url": settings.SITE_URL + reverse("accounts:my_space")},
+            [author.email],
+        )
