@@ -60,3 +60,40 @@ def is_observatory_analyst(user):
 def is_team_member(user):
     """Any staff role of the metropolis's team."""
     return any(has_role(user, role) for role in ROLE_LABELS)
+
+
+# Model permissions (Django admin) each role's group carries. ``"app_label.*"``
+# means every permission of that app. Parts that arrive later add their entries.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    ADMINISTRATOR: ["core.*", "directory.*", "accounts.*", "moderation.*", "auth.view_group"],
+    MODERATOR: [
+        "directory.view_organization",
+        "directory.change_organization",
+        "directory.view_internationalactivity",
+        "moderation.view_revision",
+        "accounts.view_membership",
+        "accounts.view_joinrequest",
+        "accounts.view_invitation",
+        "accounts.view_user",
+    ],
+    STRATEGY_MANAGER: ["core.view_sector", "directory.view_organization"],
+    OBSERVATORY_ANALYST: ["core.view_sector", "core.view_commune", "directory.view_organization"],
+}
+
+
+def roles_sync(**kwargs) -> None:
+    """Create the role groups and give each exactly the permissions listed above
+    (run after every migration; permissions granted by hand to a role group are
+    reset to the list, which is the reference)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        permissions = Permission.objects.none()
+        for entry in wanted:
+            app_label, codename = entry.split(".", 1)
+            if codename == "*":
+                permissions |= Permission.objects.filter(content_type__app_label=app_label)
+            else:
+                permissions |= Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(permissions)
