@@ -174,3 +174,24 @@ def ecosystem(transactional_db):
     }
     draft = org(name="Énergie Brouillon", draft=True, commune=grenoble)
     return {**orgs, "draft": draft}
+
+
+@pytest.fixture
+def signed_in(new_tab):
+    """Factory: ``signed_in(user)`` opens a tab in a fresh context already signed in
+    as ``user`` (Django's test client logs in, its session cookie is copied into the
+    browser), to skip the login form where a test is not about it."""
+    from django.conf import settings
+    from django.test import Client
+
+    def _signed_in(user, **context_options) -> Tab:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        tab = new_tab(**context_options)
+        tab.page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": tab.base_url + "/"}]
+        )
+        return tab
+
+    return _signed_in
