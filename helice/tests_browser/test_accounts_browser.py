@@ -66,3 +66,66 @@ def test_sign_up_confirm_the_address_then_log_in(tab, transactional_db):
     space = MySpacePage(tab)
     assert space.path_now == MY_SPACE, f"after logging in the browser is at {space.path_now}"
     expect(space.h1).to_be_visible()
+
+
+@pytest.fixture
+def partner(transactional_db):
+    """A published organisation, its administrator and one of its editors."""
+    from helice.accounts.tests.membership_factories import MembershipFactory
+    from helice.directory.tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory(
+        name="Énergies Alpines",
+        slug="energies-alpines",
+        description_fr="Stockage et réseaux pour la transition des vallées alpines.",
+    )
+    admin = MembershipFactory(organization=organization, admin=True, user__display_name="Alix Admin")
+    editor = MembershipFactory(organization=organization, user__display_name="Éloi Éditeur")
+    return {"organization": organization, "admin": admin.user, "editor": editor.user}
+
+
+def test_join_an_organisation_and_be_accepted(new_tab, signed_in, partner):
+    from helice.accounts.models import JoinRequest
+    from helice.accounts.tests.factories import PASSWORD, UserFactory
+
+    organization = partner["organization"]
+    slug = organization.slug
+    joiner = UserFactory(verified=True, display_name="Jade Candidate")
+
+    # Signed out, the public page offers to join; following the link asks to log in first.
+    tab = new_tab()
+    detail = DetailPage(tab, slug).open()
+    join_link = detail.main.locator(f'a[href="/mon-espace/rejoindre/{slug}/"]')
+    expect(join_link).to_be_visible()
+    with tab.page.expect_navigation(wait_until="load"):
+        join_link.click()
+    login = LoginPage(tab)
+    assert login.path_now == LoginPage.path, f"joining while signed out should ask to log in, not {login.path_now}"
+    login.loaded()
+    login.log_in(email=joiner.email, password=PASSWORD)
+
+    join = JoinPage(tab, slug)
+    assert join.path_now == join.path, f"after logging in the browser should come back to {join.path}"
+    join.send("Je pilote les projets de stockage chez vous depuis 2021.")
+    join_request = JoinRequest.objects.get(user=joiner, organization=organization)
+    assert join_request.status == "pending"
+
+    # The administrator, in another browser, accepts the request on the members page.
+    admin_tab = signed_in(partner["admin"])
+    members = MembersPage(admin_tab, slug).open()
+    expect(members.join_requests).to_have_count(1)
+    expect(members.join_requests.first).to_contain_text("Jade Candidate")
+    expect(members.join_requests.first).to_contain_text("stockage")
+    members.accept(join_request.pk)
+    assert members.path_now == members.path
+    expect(members.join_requests).to_have_count(0)
+    expect(members.main.locator("table").first).to_contain_text("Jade Candidate")
+
+    # The person who asked now sees the organisation in their space.
+    space = MySpacePage(tab).open()
+    expect(space.organization_link(slug)).to_have_text("Énergies Alpines")
+    with tab.page.expect_navigation(wait_until="load"):
+        space.organization_link(slug).click()
+    in_space = SpaceOrganizationPage(tab, slug)
+    in_space.loaded()
+    expect(in_space.h1).to_have_text("Énergies Alpines")
