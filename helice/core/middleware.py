@@ -12,13 +12,12 @@ from __future__ import annotations
 from django.conf import settings
 
 # Features the portal never uses; each is denied to every origin, including ours.
+# Only features Chromium knows: an unknown one makes it log an error for every page.
 DEFAULT_PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

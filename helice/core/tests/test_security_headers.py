@@ -101,7 +101,7 @@ def test_no_template_holds_inline_script_style_or_event_handler(client, organiza
 
 def test_htmx_indicator_styles_come_from_our_stylesheet(client):
     html = client.get("/").content.decode()
-    assert "<meta name=\"htmx-config\" content='{\"includeIndicatorStyles\":false}'>" in html
+    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles":false}\'>' in html
 
 
 def test_the_map_tile_server_is_allowed_for_images(client, settings):
@@ -114,3 +114,21 @@ def test_the_map_tile_server_is_allowed_for_images(client, settings):
     img_src = live.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
     assert img_src[:2] == ["'self'", "data:"]
     assert all(url_origin(source) == source for source in img_src[2:])
+
+
+def test_no_template_asks_htmx_to_evaluate_code():
+    """htmx evaluates trigger filters (``change[...]``), ``hx-on`` and ``js:`` values
+    with new Function(), which the policy refuses (no 'unsafe-eval')."""
+    from pathlib import Path
+
+    from django.conf import settings as live
+
+    offenders = []
+    for template in Path(live.BASE_DIR, "helice").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        for trigger in re.findall(r'hx-trigger="([^"]*)"', text):
+            if "[" in trigger:
+                offenders.append(f"{template}: hx-trigger filter {trigger!r}")
+        if re.search(r"\bhx-on|hx-vals=['\"]\s*(js|javascript):", text):
+            offenders.append(f"{template}: hx-on or js: value")
+    assert not offenders, "\n".join(offenders)
