@@ -132,3 +132,19 @@ def test_no_template_asks_htmx_to_evaluate_code():
         if re.search(r"\bhx-on|hx-vals=['\"]\s*(js|javascript):", text):
             offenders.append(f"{template}: hx-on or js: value")
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/annuaire/?q=a%00b",
+        "/annuaire/?sector=%00",
+        "/annuaire/carte/?q=%00",
+        "/recherche/?q=a%00b",
+        "/api/v1/organizations?q=a%00b",
+    ],
+)
+def test_a_nul_byte_in_a_query_is_a_clean_400(client, url):
+    """Forms refuse NUL (Django's CharField); PostgreSQL would fail on it with a 500."""
+    response = client.get(url)
+    assert response.status_code == 400
