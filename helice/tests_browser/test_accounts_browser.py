@@ -243,3 +243,56 @@ def _moderator():
     from helice.accounts.tests.factories import UserFactory
 
     return UserFactory(verified=True, moderator=True, display_name="Morgane Modératrice")
+
+
+_FOCUS = """() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return {tag: el.tagName.toLowerCase(), name: el.getAttribute('name'), value: el.getAttribute('value'),
+            id: el.id, focusVisible: el.matches(':focus-visible'),
+            outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+            shadow: style.boxShadow !== 'none'};
+}"""
+
+
+def _tab_to(page, wanted, *, limit: int = 80) -> list[dict]:
+    """Press Tab until ``wanted(focus)`` holds; every stop on the way must show
+    where the focus is. Returns the stops."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(_FOCUS)
+        stops.append(focus)
+        assert focus["tag"] != "body", f"the focus was lost after {len(stops)} Tab presses: {stops[-3:]}"
+        assert focus["focusVisible"] and (focus["outline"] or focus["shadow"]), (
+            f"Tab stop {len(stops)} shows no focus indicator: {focus}"
+        )
+        if wanted(focus):
+            return stops
+    raise AssertionError(f"not reached in {limit} Tab presses; the last stops were: {stops[-5:]}")
+
+
+def test_profile_form_works_with_the_keyboard_alone(signed_in, partner):
+    organization = partner["organization"]
+    slug = organization.slug
+    tab = signed_in(partner["editor"])
+    edit = OrganizationEditPage(tab, slug).open()
+    page = tab.page
+    page.locator("body").focus()  # start from the top, as after a page load
+
+    _tab_to(page, lambda f: f["name"] == "description_fr")
+    page.keyboard.press("Control+A")
+    new_text = "Batteries de seconde vie pour les refuges de Belledonne."
+    page.keyboard.type(new_text)
+    expect(edit.description_fr).to_have_value(new_text)
+
+    stops = _tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "save")
+    assert any(f["tag"] == "button" and f["value"] == "preview" for f in stops), "the Preview button is not a Tab stop"
+    with page.expect_navigation(wait_until="load") as navigation:
+        page.keyboard.press("Enter")
+    assert navigation.value is not None and navigation.value.ok, f"sending answered {navigation.value.status}"
+
+    in_space = SpaceOrganizationPage(tab, slug)
+    in_space.loaded()
+    assert in_space.path_now == in_space.path, f"after sending, the browser is at {in_space.path_now}"
+    assert _pending_revision(organization).data["description_fr"] == new_text
