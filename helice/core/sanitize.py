@@ -98,3 +98,11 @@ def rich_text(text: str | None) -> SafeString:
     else:
         html = _paragraphs(text)
     return mark_safe(sanitize_html(html))  # noqa: S308 - sanitised by nh3 with an explicit allow-list
+
+
+def clean_rich_input(text: str | None) -> str:
+    """What a form stores for a rich-text field: plain text as typed (so search,
+    CSV and API read it as it is; it is escaped when shown), or, when the text
+    holds markup, only its allowed part (nh3)."""
+    text = (text or "").replace("\x00", "")
+    return sanitize_html(text) if _LOOKS_LIKE_MARKUP.search(text) else text

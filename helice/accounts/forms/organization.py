@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from helice.core.models import Commune, Sector
-from helice.core.sanitize import sanitize_html
+from helice.core.sanitize import clean_rich_input
 from helice.directory.models import Organization
 from helice.moderation.registry import adapter_for
 
@@ -80,10 +80,10 @@ class OrganizationProfileForm(forms.ModelForm):
         ).distinct()
 
     def clean_description_fr(self):
-        return sanitize_html(self.cleaned_data.get("description_fr", ""))
+        return clean_rich_input(self.cleaned_data.get("description_fr", ""))
 
     def clean_description_en(self):
-        return sanitize_html(self.cleaned_data.get("description_en", ""))
+        return clean_rich_input(self.cleaned_data.get("description_en", ""))
 
     def clean_logo_upload(self):
         upload = self.cleaned_data.get("logo_upload")

@@ -253,3 +253,21 @@ def test_trust_switch(client, role, org_a, org_b):
     client.post(reverse("accounts:organization_trust", args=[org_a.slug]), {"trusted": "1"})
     org_a.refresh_from_db()
     assert org_a.is_trusted == (role in {"moderator", "superuser"})
+
+
+def test_plain_text_is_stored_as_typed_and_markup_is_cleaned(client, org_a):
+    Organization.objects.filter(pk=org_a.pk).update(is_trusted=True)
+    login(client, MembershipFactory(organization=org_a).user)
+    client.post(edit_url(org_a), form_data(org_a, description_fr="L'atelier R&D « ouvert »."))
+    org_a.refresh_from_db()
+    assert org_a.description_fr == "L'atelier R&D « ouvert »."
+    client.post(
+        edit_url(org_a),
+        form_data(
+            org_a,
+            description_fr='<p>Un <strong>atelier</strong><script>alert(1)</script> <a href="javascript:x">lien</a></p>',
+        ),
+    )
+    org_a.refresh_from_db()
+    assert "<strong>atelier</strong>" in org_a.description_fr
+    assert "script" not in org_a.description_fr and "javascript" not in org_a.description_fr
