@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helice.core.models import Commune, Sector
 from helice.core.sanitize import clean_rich_input
+from helice.core.uploads import SafeImageField
 from helice.directory.models import Organization
 from helice.moderation.registry import adapter_for
 
@@ -34,7 +35,7 @@ class OrganizationProfileForm(forms.ModelForm):
         to_field_name="insee_code",
     )
     website = forms.URLField(label=_("Website"), required=False, max_length=300, assume_scheme="https")
-    logo_upload = forms.ImageField(
+    logo_upload = SafeImageField(
         label=_("New logo"),
         required=False,
         help_text=_("PNG, JPEG or WebP. It is re-encoded without its metadata."),
@@ -84,14 +85,6 @@ class OrganizationProfileForm(forms.ModelForm):
 
     def clean_description_en(self):
         return clean_rich_input(self.cleaned_data.get("description_en", ""))
-
-    def clean_logo_upload(self):
-        upload = self.cleaned_data.get("logo_upload")
-        if not upload:
-            return None
-        from helice.core import uploads
-
-        return uploads.clean_image(upload)
 
     def proposed_data(self, *, stored_logo: str | None = None) -> dict:
         """The revision's data: the model's fields in the adapter's JSON form."""

@@ -271,3 +271,30 @@ def test_plain_text_is_stored_as_typed_and_markup_is_cleaned(client, org_a):
     org_a.refresh_from_db()
     assert "<strong>atelier</strong>" in org_a.description_fr
     assert "script" not in org_a.description_fr and "javascript" not in org_a.description_fr
+
+
+def _png(color=(200, 30, 30)):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_logo_upload_is_checked_and_stored_with_the_change(client, org_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Organization.objects.filter(pk=org_a.pk).update(is_trusted=True)
+    login(client, MembershipFactory(organization=org_a).user)
+    svg = SimpleUploadedFile("logo.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    response = client.post(edit_url(org_a), {**form_data(org_a), "logo_upload": svg})
+    assert response.status_code == 400
+    assert not Revision.objects.exists()
+    png = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    response = client.post(edit_url(org_a), {**form_data(org_a), "logo_upload": png})
+    assert response.status_code == 302
+    org_a.refresh_from_db()
+    assert org_a.logo.name.startswith("organizations/logos/")
+    assert Revision.objects.get().data["logo"] == org_a.logo.name
