@@ -196,7 +196,12 @@ def test_moderation_round_trip(signed_in, partner):
     partner_tab = signed_in(partner["editor"])
     moderator_tab = signed_in(_moderator())
 
-    _propose(partner_tab, slug, "Une description trop courte.")
+    # A first proposal, sent as the form would (the form itself is tested above).
+    from helice.moderation import services as moderation
+    from helice.moderation.registry import adapter_for
+
+    data = {**adapter_for(organization).serialize(organization), "description_fr": "Une description trop courte."}
+    moderation.revision_submit(obj=organization, data=data, author=partner["editor"], publish=False)
     first = _pending_revision(organization)
 
     # The moderator finds the change in the queue and refuses it with a reason.
