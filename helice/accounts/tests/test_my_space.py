@@ -1,0 +1,300 @@
+"""My space, the organisation's page in it, the members page, joining, invitation
+links and the staff list, through HTTP."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from helice.accounts.models import Invitation, JoinRequest, Membership, RequestStatus
+from helice.accounts.tests.factories import UserFactory
+from helice.accounts.tests.membership_factories import JoinRequestFactory, MembershipFactory, make_invitation
+from helice.core.testing.hostile import HOSTILE_INPUTS, assert_form_resists_hostile_input, assert_inert
+from helice.directory.tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_my_space_needs_login(client):
+    response = client.get(reverse("accounts:my_space"))
+    assert response.status_code == 302 and "/comptes/login/" in response["Location"]
+
+
+def test_my_space_empty_state(client):
+    page = login(client, UserFactory(verified=True)).get(reverse("accounts:my_space")).content.decode()
+    assert "Vous n’agissez pour aucune organisation" in page or "do not act for any organisation" in page
+    assert f'action="{reverse("directory:list")}"' in page
+    assert reverse("accounts:join_requests") not in page
+
+
+def test_my_space_lists_organisations_requests_and_invitations(client):
+    membership = MembershipFactory(admin=True, organization=OrganizationFactory(name="Alpha Lab"))
+    user = membership.user
+    refused = JoinRequestFactory(user=user, organization=OrganizationFactory(name="Beta Hub"))
+    JoinRequest.objects.filter(pk=refused.pk).update(status=RequestStatus.REFUSED, reason="Nous ne recrutons pas.")
+    JoinRequestFactory(user=user, organization=OrganizationFactory(name="Gamma Park"))
+    invitation, _token = make_invitation(organization=OrganizationFactory(name="Delta Fab"), email=user.email)
+    make_invitation(organization=OrganizationFactory(name="Expired Org"), email=user.email, expired=True)
+    make_invitation(organization=OrganizationFactory(name="Someone Else"), email="other@example.org")
+    page = login(client, user).get(reverse("accounts:my_space")).content.decode()
+    assert reverse("accounts:organization", kwargs={"slug": membership.organization.slug}) in page
+    assert "Alpha Lab" in page and "Nous ne recrutons pas." in page and "Gamma Park" in page
+    assert "Delta Fab" in page and "Expired Org" not in page and "Someone Else" not in page
+    assert reverse("accounts:invitation_answer", kwargs={"pk": invitation.pk}) in page
+
+
+def test_moderator_sees_the_link_to_pending_requests(client):
+    JoinRequestFactory()
+    page = login(client, UserFactory(verified=True, moderator=True)).get(reverse("accounts:my_space"))
+    assert reverse("accounts:join_requests") in page.content.decode()
+
+
+def test_english_version(client):
+    page = login(client, UserFactory(verified=True)).get("/en/mon-espace/")
+    assert page.status_code == 200
+    assert "My organisations" in page.content.decode()
+
+
+def test_organisation_page_in_my_space(client):
+    membership = MembershipFactory(admin=True)
+    page = login(client, membership.user).get(
+        reverse("accounts:organization", kwargs={"slug": membership.organization.slug})
+    )
+    assert page.status_code == 200
+    assert reverse("accounts:members", kwargs={"slug": membership.organization.slug}) in page.content.decode()
+
+
+# --- joining ---------------------------------------------------------------------------
+
+
+def test_join_flow(client, django_capture_on_commit_callbacks):
+    admin = MembershipFactory(admin=True)
+    organization = admin.organization
+    user = UserFactory(verified=True)
+    login(client, user)
+    url = reverse("accounts:join", kwargs={"slug": organization.slug})
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="message"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"message": "Je suis la chargée de communication."})
+    assert response.status_code == 302
+    join_request = JoinRequest.objects.get(user=user)
+    assert join_request.organization == organization and mail.outbox[0].to == [admin.user.email]
+    # A second visit says it is pending and does not create another.
+    assert client.post(url, {"message": "encore"}).status_code == 200
+    assert JoinRequest.objects.filter(user=user).count() == 1
+
+
+def test_join_a_draft_is_404_and_a_member_is_sent_to_the_page(client):
+    user = UserFactory(verified=True)
+    login(client, user)
+    draft = OrganizationFactory(draft=True)
+    assert client.get(reverse("accounts:join", kwargs={"slug": draft.slug})).status_code == 404
+    membership = MembershipFactory(user=user)
+    response = client.get(reverse("accounts:join", kwargs={"slug": membership.organization.slug}))
+    assert response.status_code == 302
+
+
+def test_join_message_too_long_is_a_400(client):
+    organization = OrganizationFactory()
+    login(client, UserFactory(verified=True))
+    response = client.post(reverse("accounts:join", kwargs={"slug": organization.slug}), {"message": "A" * 2001})
+    assert response.status_code == 400
+    assert not JoinRequest.objects.exists()
+
+
+def test_join_is_rate_limited(client):
+    user = UserFactory(verified=True)
+    login(client, user)
+    statuses = []
+    for organization in OrganizationFactory.create_batch(11):
+        statuses.append(client.post(reverse("accounts:join", kwargs={"slug": organization.slug}), {}).status_code)
+    assert statuses[:10] == [302] * 10 and statuses[10] == 429
+
+
+def test_hostile_join_messages_are_stored_and_shown_inert(client):
+    admin = MembershipFactory(admin=True)
+    moderator = UserFactory(verified=True, moderator=True)
+    statuses = {}
+    for name, value in HOSTILE_INPUTS:
+        user = UserFactory(verified=True)
+        login(client, user)
+        response = client.post(reverse("accounts:join", kwargs={"slug": admin.organization.slug}), {"message": value})
+        statuses[name] = response.status_code
+        assert response.status_code in (302, 400)
+        assert_inert(response.content)
+    assert statuses["very_long"] == 400 and statuses["null_byte"] == 400
+    assert statuses["script_tag"] == 302
+    assert JoinRequest.objects.get(message="<script>alert('x')</script>")
+    members_url = reverse("accounts:members", kwargs={"slug": admin.organization.slug})
+    for viewer, url in (
+        (admin.user, members_url),
+        (moderator, members_url),
+        (moderator, reverse("accounts:join_requests")),
+    ):
+        page = login(client, viewer).get(url)
+        assert page.status_code == 200
+        assert_inert(page.content)
+        assert "&lt;script&gt;" in page.content.decode()
+
+
+def test_hostile_refusal_reasons_are_shown_inert_to_the_requester(client):
+    admin = MembershipFactory(admin=True)
+    organization = admin.organization
+    requests = {name: JoinRequestFactory(organization=organization) for name, _value in HOSTILE_INPUTS}
+    login(client, admin.user)
+    for name, value in HOSTILE_INPUTS:
+        join_request = requests[name]
+        url = reverse("accounts:join_request_refuse", kwargs={"slug": organization.slug, "pk": join_request.pk})
+        assert_form_resists_hostile_input(
+            client,
+            url,
+            f"refuse-{join_request.pk}-reason",
+            inputs=[(name, value)],
+            show_url=reverse("accounts:members", kwargs={"slug": organization.slug}),
+        )
+    for name, join_request in requests.items():
+        join_request.refresh_from_db()
+        if join_request.status == RequestStatus.REFUSED:
+            page = login(client, join_request.user).get(reverse("accounts:my_space"))
+            assert_inert(page.content)
+        else:
+            assert name in ("very_long", "null_byte")
+
+
+# --- members page -----------------------------------------------------------------------
+
+
+def test_members_page_for_an_editor_has_no_management(client):
+    editor = MembershipFactory()
+    page = login(client, editor.user).get(reverse("accounts:members", kwargs={"slug": editor.organization.slug}))
+    html = page.content.decode()
+    assert page.status_code == 200 and str(editor.user) in html
+    assert reverse("accounts:invite", kwargs={"slug": editor.organization.slug}) not in html
+
+
+def test_invite_bad_email_is_a_400(client):
+    admin = MembershipFactory(admin=True)
+    url = reverse("accounts:invite", kwargs={"slug": admin.organization.slug})
+    response = login(client, admin.user).post(url, {"invite-email": "not an email", "invite-role": "owner"})
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+def test_invite_is_rate_limited(client):
+    admin = MembershipFactory(admin=True)
+    url = reverse("accounts:invite", kwargs={"slug": admin.organization.slug})
+    login(client, admin.user)
+    statuses = [
+        client.post(url, {"invite-email": f"p{i}@example.org", "invite-role": "editor"}).status_code for i in range(21)
+    ]
+    assert statuses[:20] == [302] * 20 and statuses[20] == 429
+    assert Invitation.objects.count() == 20
+
+
+def test_last_admin_refusal_is_a_409_with_a_message(client):
+    admin = MembershipFactory(admin=True)
+    login(client, admin.user)
+    url = reverse("accounts:member_role", kwargs={"slug": admin.organization.slug, "pk": admin.pk})
+    response = client.post(url, {f"member-{admin.pk}-role": "editor"})
+    assert response.status_code == 409
+    assert "dernier administrateur" in response.content.decode() or "last administrator" in response.content.decode()
+    assert Membership.objects.get(pk=admin.pk).role == "admin"
+    response = client.post(reverse("accounts:leave", kwargs={"slug": admin.organization.slug}))
+    assert response.status_code == 409 and Membership.objects.filter(pk=admin.pk).exists()
+
+
+def test_answering_a_decided_request_again_is_a_409(client):
+    admin = MembershipFactory(admin=True)
+    join_request = JoinRequestFactory(organization=admin.organization, status=RequestStatus.WITHDRAWN)
+    url = reverse("accounts:join_request_accept", kwargs={"slug": admin.organization.slug, "pk": join_request.pk})
+    response = login(client, admin.user).post(url, {f"accept-{join_request.pk}-role": "editor"})
+    assert response.status_code == 409
+    assert not Membership.objects.filter(user=join_request.user).exists()
+
+
+def test_refuse_without_reason_is_a_400(client):
+    admin = MembershipFactory(admin=True)
+    join_request = JoinRequestFactory(organization=admin.organization)
+    url = reverse("accounts:join_request_refuse", kwargs={"slug": admin.organization.slug, "pk": join_request.pk})
+    assert login(client, admin.user).post(url, {f"refuse-{join_request.pk}-reason": ""}).status_code == 400
+
+
+def test_leave(client):
+    editor = MembershipFactory()
+    response = login(client, editor.user).post(reverse("accounts:leave", kwargs={"slug": editor.organization.slug}))
+    assert response.status_code == 302 and not Membership.objects.filter(pk=editor.pk).exists()
+
+
+# --- invitation link ----------------------------------------------------------------------
+
+
+def test_invitation_link_anonymous_goes_to_login_and_back(client):
+    _invitation, token = make_invitation()
+    url = reverse("accounts:invitation", kwargs={"token": token})
+    response = client.get(url)
+    assert response.status_code == 302 and "/comptes/login/" in response["Location"]
+    assert "next=" in response["Location"]
+
+
+def test_invitation_link_accept(client):
+    invitation, token = make_invitation(role="admin")
+    user = UserFactory(verified=True, email=invitation.email)
+    login(client, user)
+    url = reverse("accounts:invitation", kwargs={"token": token})
+    page = client.get(url)
+    assert page.status_code == 200 and invitation.organization.name in page.content.decode()
+    response = client.post(url, {"decision": "accept"})
+    assert response.status_code == 302
+    assert Membership.objects.get(user=user, organization=invitation.organization).role == "admin"
+    assert client.get(url).status_code == 410
+
+
+def test_invitation_link_with_another_account_explains(client):
+    invitation, token = make_invitation()
+    login(client, UserFactory(verified=True))
+    url = reverse("accounts:invitation", kwargs={"token": token})
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="accept"' not in page.content.decode()
+    assert invitation.email in page.content.decode()
+    response = client.post(url, {"decision": "accept"})
+    assert response.status_code == 409
+    assert Invitation.objects.get(pk=invitation.pk).status == RequestStatus.PENDING
+
+
+def test_invitation_link_invalid_expired_and_bad_input(client):
+    login(client, UserFactory(verified=True, email="late@example.org"))
+    assert client.get(reverse("accounts:invitation", kwargs={"token": "nope"})).status_code == 404
+    _invitation, token = make_invitation(email="late@example.org", expired=True)
+    assert client.get(reverse("accounts:invitation", kwargs={"token": token})).status_code == 410
+    _invitation, token = make_invitation(email="late@example.org")
+    assert client.post(reverse("accounts:invitation", kwargs={"token": token}), {"decision": "x"}).status_code == 400
+
+
+def test_invitation_from_my_space(client):
+    invitation, _token = make_invitation(expires_at=timezone.now() + timedelta(days=1))
+    user = UserFactory(verified=True, email=invitation.email)
+    response = login(client, user).post(
+        reverse("accounts:invitation_answer", kwargs={"pk": invitation.pk}), {"decision": "decline"}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get(pk=invitation.pk).status == RequestStatus.REFUSED
+
+
+def test_staff_list_pagination(client):
+    JoinRequestFactory.create_batch(3)
+    login(client, UserFactory(verified=True, moderator=True))
+    assert client.get(reverse("accounts:join_requests"), {"page": "abc"}).status_code == 400
+    assert client.get(reverse("accounts:join_requests"), {"page": "9"}).status_code == 404
