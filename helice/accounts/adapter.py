@@ -44,10 +44,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 
 def axes_username(request, credentials=None) -> str | None:
-    """The login django-axes counts failures for: the email address, lowercased."""
+    """The key django-axes counts attempts and logs sign-ins under: the email
+    address, lowercased. allauth authenticates with ``email``; axes' own signal
+    handlers pass the (generated) ``username`` after a success, which is mapped
+    back to the address so that a success resets the failures counted by address."""
     value = None
     if credentials:
-        value = credentials.get("email") or credentials.get("username") or credentials.get("login")
+        value = credentials.get("email") or credentials.get("login") or credentials.get("username")
+        if isinstance(value, str) and "@" not in value:
+            # axes' signal handlers pass {AXES_USERNAME_FORM_FIELD: user.get_username()}
+            email = get_user_model().objects.filter(username=value).values_list("email", flat=True).first()
+            value = email or value
     if value is None and request is not None:
         data = getattr(request, "data", None) or getattr(request, "POST", {})
         value = data.get("login")

@@ -36,6 +36,7 @@ class SignupForm(AllauthSignupForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    honeypot_field = HONEYPOT_FIELD  # the fields template moves it off screen
     field_order = ["email", "display_name", "participant_category", "password1", "password2", HONEYPOT_FIELD]
 
     def clean(self):
