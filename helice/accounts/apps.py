@@ -8,8 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import personal_data
+        from . import personal_data, personal_data_memberships
 
+        # Memberships first: their eraser reads the email addresses that the account's section erases.
+        personal_data_memberships.register()
         personal_data.register()
 
         from . import sections
