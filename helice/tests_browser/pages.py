@@ -353,7 +353,7 @@ class FormPage(BasePage):
     @property
     def messages(self) -> Locator:
         """The flash messages (``django.contrib.messages``) shown by the layout."""
-        return self.page.locator(".messages, .message, [role=status], [role=alert]")
+        return self.page.locator("main .messages > .message")
 
 
 class SignupPage(FormPage):

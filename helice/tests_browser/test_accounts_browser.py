@@ -7,7 +7,6 @@ and ids rather than by visible text, which may not be translated into French yet
 """
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -179,7 +178,7 @@ def test_edit_the_profile_with_a_preview_then_send_it_for_review(signed_in, part
     assert in_space.path_now == in_space.path, f"after sending, the browser is at {in_space.path_now}"
     revision = _pending_revision(organization)
     assert revision.data["description_fr"] == new_text
-    expect(in_space.page.locator("ul.messages .message")).to_have_count(1)
+    expect(in_space.messages).to_have_count(1)
     expect(in_space.revisions.locator(".status-pending")).to_have_count(1)
     organization.refresh_from_db()
     assert organization.description_fr != new_text, "a change by an untrusted partner waits for review"
