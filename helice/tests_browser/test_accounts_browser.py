@@ -300,3 +300,12 @@ def test_profile_form_works_with_the_keyboard_alone(signed_in, partner):
     in_space.loaded()
     assert in_space.path_now == in_space.path, f"after sending, the browser is at {in_space.path_now}"
     assert _pending_revision(organization).data["description_fr"] == new_text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("path", ["/comptes/signup/", "/comptes/login/", "/comptes/password/reset/"])
+def test_account_pages_have_no_wcag_violation(tab, transactional_db, path, language):
+    page = LoginPage(tab, path=path).open(language=language)  # open() runs axe-core
+    assert page.lang == language
+    expect(page.h1).to_be_visible()
+    expect(page.main.locator("form.account-form")).to_be_visible()
