@@ -10,10 +10,13 @@ from helice.directory import search_index
 @pytest.fixture(autouse=True)
 def _hermetic(settings, tmp_path):
     """Every test: media in a temporary folder, mail kept in memory, no real tiles,
-    and French active (a request under /en/ must not leak into the next test)."""
+    a fast password hasher, and French active (a request under /en/ must not leak into the next test)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MAP_TILE_URL = ""
+    # Hashing with PBKDF2's production cost takes a third of a second per password:
+    # the suite creates hundreds of users. What is tested is who may log in, not the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # cached search results must not leak from one test's data to the next
     translation.activate("fr")
     search_index.reset()

@@ -372,3 +372,7 @@ UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 if PRODUCTION and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 AXES_VERBOSE = False
+
+# --- Partner space ----------------------------------------------------------------
+# How long an invitation to join an organisation stays valid.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)

@@ -73,7 +73,7 @@ class InvalidTransition(MembershipError):
 
 
 def invitation_valid_days() -> int:
-    return int(getattr(settings, "INVITATION_VALID_DAYS", 14))
+    return settings.INVITATION_VALID_DAYS
 
 
 def _transition(obj: JoinRequest | Invitation, target: str) -> None:

@@ -24,12 +24,6 @@ from helice.directory.tests.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made by the dozen here: hash their passwords quickly."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PENDING, ACCEPTED, REFUSED, WITHDRAWN = (
     RequestStatus.PENDING,
     RequestStatus.ACCEPTED,
