@@ -33,7 +33,12 @@ SETTINGS_VARIABLES = (
 
 
 def clean_env(env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES and not k.startswith("OIDC_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser tests run (tests_browser/conftest.py).
+        if k not in SETTINGS_VARIABLES and not k.startswith("OIDC_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "helice.settings", **env_overrides})
     return env
 
