@@ -7,7 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helice.accounts.models import Invitation, JoinRequest, Membership, MembershipRole, RequestStatus, hash_token
 from helice.accounts.rules import organization_roles
@@ -22,6 +22,13 @@ from helice.accounts.tests.membership_factories import (
 from helice.directory.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The refusals below are matched on their English source text."""
+    with translation.override("en"):
+        yield
 
 
 PENDING, ACCEPTED, REFUSED, WITHDRAWN = (

@@ -29,7 +29,7 @@ def test_my_space_needs_login(client):
 
 def test_my_space_empty_state(client):
     page = login(client, UserFactory(verified=True)).get(reverse("accounts:my_space")).content.decode()
-    assert "Vous n’agissez pour aucune organisation" in page or "do not act for any organisation" in page
+    assert "Vous n’agissez encore pour aucune organisation." in page
     assert f'action="{reverse("directory:list")}"' in page
     assert reverse("accounts:join_requests") not in page
 
