@@ -73,7 +73,7 @@ def parse_rate(rate: str) -> Rate:
     return Rate(amount=amount, seconds=seconds, per=per)
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's IP address, seen through ``TRUSTED_PROXY_COUNT`` reverse proxies.
 
     Each trusted proxy appends the address it received the request from to
@@ -81,7 +81,9 @@ def client_ip(request: HttpRequest) -> str:
     its left may be forged by the client and is ignored. With no trusted proxy (or
     a header too short to have crossed them all) the connection's address is used.
     django-axes (AXES_CLIENT_IP_CALLABLE) and allauth (our account adapter) use
-    this same function, so all limits agree on who the client is."""
+    this same function, so all limits agree on who the client is. None when no
+    valid address is known (a request built in code, a malformed header): axes
+    stores it as NULL, the limiter counts all such requests together."""
     proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     candidate = None
     if proxies > 0:
@@ -93,7 +95,7 @@ def client_ip(request: HttpRequest) -> str:
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
-        return "unknown"
+        return None
 
 
 def _cache_key(request: HttpRequest, scope: str, rate: Rate, key: str | None, window: int) -> str:
@@ -101,7 +103,7 @@ def _cache_key(request: HttpRequest, scope: str, rate: Rate, key: str | None, wi
     if rate.per == "user" and user is not None and user.is_authenticated:
         who = f"user:{user.pk}"
     else:
-        who = f"ip:{client_ip(request)}"
+        who = f"ip:{client_ip(request) or 'unknown'}"
     if key is not None:
         who += ":" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     return f"helice:rl:{scope}:{rate.amount}/{rate.seconds}:{who}:{window}"

@@ -10,9 +10,10 @@ from helice.core.uploads import SafeImageField
 from helice.directory.models import Organization
 from helice.moderation.registry import adapter_for
 
+# Django renders help texts as HTML: no angle brackets here.
 RICH_TEXT_HELP = _(
-    "Plain text; separate paragraphs with a blank line. Allowed markup: <strong>, <em>, lists and links "
-    "(http, https and mailto only). Anything else is removed."
+    "Plain text; separate paragraphs with a blank line. Allowed HTML tags: strong, em, lists, "
+    "level 3 and 4 headings, quotations and links (http, https and mailto only). Anything else is removed."
 )
 
 

@@ -1,6 +1,8 @@
 """The partner edits its organisation's profile: form, preview, held or published
 change, withdrawal; and who may do it (role × action × ownership, by direct URL)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -298,3 +300,15 @@ def test_logo_upload_is_checked_and_stored_with_the_change(client, org_a):
     org_a.refresh_from_db()
     assert org_a.logo.name.startswith("organizations/logos/")
     assert Revision.objects.get().data["logo"] == org_a.logo.name
+
+
+def test_form_starts_from_the_published_commune_and_sectors(client):
+    """The prefilled form must carry the commune and sectors back unchanged
+    (a commune lost on an unrelated edit was a real bug)."""
+    commune = CommuneFactory(insee_code="38229", name="Meylan", slug="meylan")
+    sector = SectorFactory(slug="energie", name_fr="Énergie")
+    org = OrganizationFactory(name="Gamma", slug="gamma", commune=commune, sectors=[sector])
+    login(client, MembershipFactory(organization=org).user)
+    html = client.get(edit_url(org)).content.decode()
+    assert re.search(r'<option value="38229"[^>]*selected', html)
+    assert re.search(r'value="energie"[^>]*checked', html)

@@ -72,7 +72,7 @@ def test_reset_forgets_the_window():
         (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the forged left part is ignored
         (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
         (2, "203.0.113.9", "10.0.0.1"),  # too short: did not cross every proxy
-        (1, "not-an-ip", "unknown"),
+        (1, "not-an-ip", None),
     ],
 )
 def test_client_ip_through_trusted_proxies(settings, count, forwarded, expected):

@@ -79,8 +79,10 @@ def organization_edit(request, slug):
         else:
             status = 400
     else:
-        initial = OrganizationProfileForm.initial_from(pending.data) if pending else None
-        form = OrganizationProfileForm(initial=initial, organization=organization)
+        # The form starts from the waiting proposal, else from the published state,
+        # both in the revision's terms (a commune by INSEE code, sectors by slug).
+        state = pending.data if pending else adapter_for(Organization).serialize(organization)
+        form = OrganizationProfileForm(initial=OrganizationProfileForm.initial_from(state), organization=organization)
     context = {
         "organization": organization,
         "form": form,
