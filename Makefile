@@ -37,12 +37,14 @@ run: messages
 test: messages static
 	$(BIN)/python -m pytest
 
-## Lint, Django checks, migrations up to date
+## Lint, Django checks, migrations up to date, French catalogue valid for GNU gettext
 quality: messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	@if command -v msgfmt >/dev/null; then msgfmt --check -o /dev/null locale/fr/LC_MESSAGES/django.po; \
+	else echo "GNU gettext missing: French catalogue not checked with msgfmt"; fi
 
 ## Re-pin dependencies after editing requirements*.in
 lock:

@@ -376,3 +376,5 @@ AXES_VERBOSE = False
 # --- Partner space ----------------------------------------------------------------
 # How long an invitation to join an organisation stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# A mail server that does not answer must not hold a request for long (seconds).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

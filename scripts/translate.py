@@ -29,7 +29,9 @@ def main(argv):
                     entry.msgstr = value
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-                entry.previous_msgid = None
+                # Drop "#| previous msgid" comments: polib writes a lone
+                # "#| msgid_plural" otherwise, which GNU msgfmt refuses.
+                entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         po.save()
     left = [e for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
     for entry in left:
