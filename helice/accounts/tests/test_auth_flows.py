@@ -126,16 +126,80 @@ def test_password_reset_sends_a_link(client):
     assert "/comptes/password/reset/key/" in mail.outbox[0].body
 
 
-def test_email_change_requires_verification(client):
-    user = UserFactory(verified=True)
+def _confirm_path(address):
+    message = next(message for message in reversed(mail.outbox) if address in message.to)
+    return re.search(r"https?://[^/]+(/comptes/confirm-email/[^\s]+/)", message.body).group(1)
+
+
+def test_email_change_add_confirm_make_primary_then_login_with_it(client):
+    """Several addresses per person: the address is changed by adding the new one,
+    confirming it, making it primary; the old one can then be removed."""
+    user = UserFactory(verified=True, email="old@example.org")
     client.force_login(user)
-    response = client.post("/comptes/email/", {"action_add": "", "email": "new@example.org"})
+    response = client.post("/comptes/email/", {"action_add": "", "email": "work@example.org"})
+    assert response.status_code == 302
+    new = EmailAddress.objects.get(user=user, email="work@example.org")
+    assert not new.verified and not new.primary
+    user.refresh_from_db()
+    assert user.email == "old@example.org"  # unchanged until confirmed and made primary
+
+    assert client.post(_confirm_path("work@example.org")).status_code == 302
+    assert EmailAddress.objects.get(pk=new.pk).verified
+    response = client.post("/comptes/email/", {"action_primary": "", "email": "work@example.org"})
     assert response.status_code == 302
     user.refresh_from_db()
-    assert user.email != "new@example.org"  # unchanged until the new address is confirmed
-    new = EmailAddress.objects.get(user=user, email="new@example.org")
-    assert not new.verified
-    assert any("new@example.org" in message.to for message in mail.outbox)
+    assert user.email == "work@example.org"
+    assert EmailAddress.objects.get(user=user, primary=True).email == "work@example.org"
+
+    response = client.post("/comptes/email/", {"action_remove": "", "email": "old@example.org"})
+    assert response.status_code == 302
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", flat=True)) == ["work@example.org"]
+
+    client.logout()
+    response = client.post(LOGIN_URL, {"login": "work@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert _signed_in_user_id(client) == str(user.pk)
+    client.logout()
+    client.post(LOGIN_URL, {"login": "old@example.org", "password": PASSWORD})
+    assert _signed_in_user_id(client) is None
+
+
+def test_an_unconfirmed_address_cannot_be_made_primary(client):
+    user = UserFactory(verified=True, email="old@example.org")
+    client.force_login(user)
+    client.post("/comptes/email/", {"action_add": "", "email": "work@example.org"})
+    response = client.post("/comptes/email/", {"action_primary": "", "email": "work@example.org"}, follow=True)
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.email == "old@example.org"
+    assert EmailAddress.objects.get(user=user, primary=True).email == "old@example.org"
+    assert not EmailAddress.objects.get(user=user, email="work@example.org").primary
+
+
+def test_at_most_five_addresses(client, settings):
+    user = UserFactory(verified=True)
+    client.force_login(user)
+    for number in range(1, 6):
+        client.post("/comptes/email/", {"action_add": "", "email": f"extra{number}@example.org"})
+    assert EmailAddress.objects.filter(user=user).count() == settings.ACCOUNT_MAX_EMAIL_ADDRESSES == 5
+    content = client.get("/comptes/email/").content.decode()
+    assert 'name="action_add"' not in content
+
+
+def test_email_page_in_our_layout_without_inline_style_or_script(client):
+    user = UserFactory(verified=True, email="old@example.org")
+    EmailAddress.objects.create(user=user, email="pending@example.org", verified=False, primary=False)
+    client.force_login(user)
+    response = client.get("/comptes/email/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'class="site-header"' in content and "<h1>" in content
+    assert "old@example.org" in content and "pending@example.org" in content
+    assert "<legend>" in content  # the radios are grouped and named
+    assert "style=" not in content  # CSP: style-src 'self', no inline style attribute
+    assert not re.search(r"\son[a-z]+=", content)  # no inline event handler
+    # every script comes from a file (the layout's), none carries inline code
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", content)
 
 
 def test_signup_rate_limit_answers_429(client, settings):
