@@ -202,6 +202,19 @@ def test_email_page_in_our_layout_without_inline_style_or_script(client):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", content)
 
 
+def test_signup_errors_are_linked_by_ids_that_exist(client):
+    response = client.post(SIGNUP_URL, _signup_data(email="not-an-address", display_name="", password1="x"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', content))
+    described = [ref for value in re.findall(r'aria-describedby="([^"]+)"', content) for ref in value.split()]
+    assert {"id_email_error", "id_display_name_helptext", "id_display_name_error"} <= set(described)
+    assert [ref for ref in described if ref not in ids] == []
+    # each field in the wrapper the stylesheet lays out (".stacked .field")
+    assert 'class="account-form stacked"' in content
+    assert re.search(r'<div class="field field-error">\s*<label for="id_email"', content)
+
+
 def test_signup_rate_limit_answers_429(client, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
     for _ in range(2):
