@@ -28,15 +28,17 @@ class SignupForm(AllauthSignupForm):
         required=False,
         help_text=_("Used only for anonymous statistics of participation."),
     )
-    # Humans never see this field (it is moved off screen by the template's
-    # stylesheet class and skipped by the keyboard); bots that fill every input do.
+    # Humans never meet this field: the fields template puts it off screen inside
+    # an aria-hidden element (screen readers skip it), tabindex -1 keeps it out of
+    # the keyboard order and autocomplete off keeps browsers from filling it. Bots
+    # that fill every input do fill it.
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    honeypot_field = HONEYPOT_FIELD  # the fields template moves it off screen
+    honeypot_field = HONEYPOT_FIELD  # read by accounts/_form_fields.html
     field_order = ["email", "display_name", "participant_category", "password1", "password2", HONEYPOT_FIELD]
 
     def clean(self):

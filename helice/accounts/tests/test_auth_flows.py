@@ -99,8 +99,10 @@ def test_signup_page_is_accessible_and_links_the_privacy_page(client):
     content = client.get(SIGNUP_URL).content.decode()
     assert '<html lang="fr">' in content
     assert 'for="id_email"' in content and 'for="id_display_name"' in content
-    # the honeypot has a label, off screen with its input, out of the keyboard order
-    assert re.search(r'<div class="visually-hidden">\s*<label for="id_website"', content)
+    # the honeypot has a label, off screen with its input, hidden from screen
+    # readers, out of the keyboard order, never autofilled
+    assert re.search(r'<div class="visually-hidden" aria-hidden="true">\s*<label for="id_website"', content)
+    assert re.search(r'<input[^>]*autocomplete="off"[^>]*id="id_website"', content)
     assert re.search(
         r'<input[^>]*tabindex="-1"[^>]*id="id_website"|<input[^>]*id="id_website"[^>]*tabindex="-1"', content
     )
