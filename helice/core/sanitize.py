@@ -16,10 +16,11 @@ is removed too, the text of other unknown tags is kept as text.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import nh3
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -106,3 +107,13 @@ def clean_rich_input(text: str | None) -> str:
     holds markup, only its allowed part (nh3)."""
     text = (text or "").replace("\x00", "")
     return sanitize_html(text) if _LOOKS_LIKE_MARKUP.search(text) else text
+
+
+def plain_text(text: str | None) -> str:
+    """A rich-text value as plain text: tags removed, entities decoded. For places
+    that are not HTML (meta descriptions, JSON-LD, search, list excerpts)."""
+    if not text:
+        return ""
+    if not _LOOKS_LIKE_MARKUP.search(text) and "&" not in text:
+        return text
+    return html_lib.unescape(strip_tags(text))

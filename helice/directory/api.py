@@ -111,7 +111,10 @@ class OrganizationDetail(OrganizationItem):
     siret: str
     address: str
     postal_code: str
-    description: str = Field(description="Description in the requested language, French as fallback.")
+    description: str = Field(
+        description="Description in the requested language, French as fallback. Plain text, or an HTML fragment "
+        "limited to p, br, strong, em, b, i, ul, ol, li, h3, h4, blockquote, code and a (sanitised)."
+    )
     description_fr: str
     description_en: str
     logo: str | None = Field(description="Absolute URL of the logo, if any.")

@@ -14,7 +14,7 @@ def organization(o, request=None) -> dict:
     if o.acronym:
         data["alternateName"] = o.acronym
     if o.description:
-        data["description"] = o.description
+        data["description"] = o.description_text
     if o.logo:
         data["logo"] = absolute_url(o.logo.url, request)
     if o.founding_year:

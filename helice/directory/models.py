@@ -17,6 +17,7 @@ from django_countries.fields import CountryField
 
 from helice.core import search
 from helice.core.models import Commune, Sector
+from helice.core.sanitize import plain_text
 
 from . import validators
 
@@ -218,7 +219,13 @@ class Organization(models.Model):
     @property
     def summary(self) -> str:
         """The description cut to its first 35 words, for list rows."""
-        return self._per_language("summary", lambda: Truncator(self.description).words(35, truncate=" …"))
+        return self._per_language("summary", lambda: Truncator(self.description_text).words(35, truncate=" …"))
+
+    @property
+    def description_text(self) -> str:
+        """The description as plain text (a description may hold the allowed markup,
+        see core.sanitize): for meta tags, JSON-LD, list rows and search."""
+        return plain_text(self.description)
 
     @property
     def description(self):
@@ -254,7 +261,7 @@ class Organization(models.Model):
 
     def build_search_document(self):
         """Texts a visitor may type to find this organisation."""
-        parts = [self.name, self.acronym, self.description_fr, self.description_en]
+        parts = [self.name, self.acronym, plain_text(self.description_fr), plain_text(self.description_en)]
         if self.pk:
             parts += [t.name for t in self.tags.all()]
             for sector in self.sectors.all():

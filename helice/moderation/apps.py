@@ -10,7 +10,7 @@ class ModerationConfig(AppConfig):
         from helice.directory import services as directory_services
         from helice.directory.models import Organization
 
-        from . import registry, signals
+        from . import personal_data, registry, signals
 
         # The directory's organisations: what a partner may change in its profile.
         # Kind, helix strand, status, coordinates and sources stay with the team (admin).
@@ -19,9 +19,11 @@ class ModerationConfig(AppConfig):
             fields=ORGANIZATION_FIELDS,
             natural_keys={"commune": "insee_code", "sectors": "slug"},
             organization=lambda organization: organization,
+            trusted=lambda organization: organization.is_trusted,
             after_apply=lambda organization: directory_services.organization_reindex(organization=organization),
         )
         signals.connect()
+        personal_data.register()
 
 
 ORGANIZATION_FIELDS = [

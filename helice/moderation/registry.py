@@ -9,6 +9,7 @@ A part registers its models once (in its ``AppConfig.ready()``)::
         fields=["title", "summary", "sectors", ...],
         natural_keys={"sectors": "slug"},
         organization=lambda service: service.provider,
+        trusted=lambda service: service.provider.is_trusted,
         after_apply=lambda service: service_reindex(service=service),
     )
 
@@ -34,6 +35,8 @@ class Adapter:
     natural_keys: dict[str, str] = field(default_factory=dict)
     organization: Callable | None = None
     after_apply: Callable | None = None
+    # trusted(obj) -> bool: its partners' changes are published without review.
+    trusted: Callable | None = None
 
     # --- reading -------------------------------------------------------------
 
@@ -72,10 +75,7 @@ class Adapter:
             if f.many_to_many:
                 relations[name] = self._related(f, name, value)
             elif f.many_to_one:
-                target = None
-                if value not in (None, ""):
-                    target = f.related_model._default_manager.filter(**{self.natural_keys[name]: value}).first()
-                setattr(obj, name, target)
+                setattr(obj, name, self._target(f, name, value))
             elif isinstance(f, models.FileField):
                 setattr(obj, name, value or "")
             else:
@@ -85,6 +85,11 @@ class Adapter:
             getattr(obj, name).set(related)
         if self.after_apply:
             self.after_apply(obj)
+
+    def _target(self, f, name, value):
+        if value in (None, ""):
+            return None
+        return f.related_model._default_manager.filter(**{self.natural_keys[name]: value}).first()
 
     def _related(self, f, name, values):
         key = self.natural_keys[name]
@@ -124,11 +129,7 @@ class Adapter:
             if f.many_to_many:
                 related[name] = self._related(f, name, data[name])
             elif f.many_to_one:
-                value = data[name]
-                target = None
-                if value not in (None, ""):
-                    target = f.related_model._default_manager.filter(**{self.natural_keys[name]: value}).first()
-                setattr(copy, name, target)
+                setattr(copy, name, self._target(f, name, data[name]))
             elif isinstance(f, models.FileField):
                 setattr(copy, name, data[name] or "")
             else:
@@ -146,6 +147,10 @@ def register(model: type[models.Model], **options) -> Adapter:
 
 
 def adapter_for(model_or_obj) -> Adapter:
+    """The adapter of a registered model (or of an instance's model); LookupError
+    for anything else, including None (a content type whose model is gone)."""
+    if model_or_obj is None:
+        raise LookupError("No model: its content type is stale.")
     model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
     model = model._meta.concrete_model
     try:

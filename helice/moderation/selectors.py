@@ -2,7 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 
-from .models import Revision, RevisionStatus
+from .models import Revision
 
 
 def _with_people(queryset):
@@ -15,10 +15,6 @@ def pending_revisions(*, content_type: ContentType | None = None):
     if content_type is not None:
         qs = qs.filter(content_type=content_type)
     return _with_people(qs).order_by("created_at", "id")
-
-
-def pending_counts() -> int:
-    return Revision.objects.pending().count()
 
 
 def object_history(obj=None, *, content_type: ContentType | None = None, object_id: int | None = None):
@@ -35,13 +31,3 @@ def pending_revision_for(obj) -> Revision | None:
 def organization_revisions(organization, *, limit: int = 10):
     """What was proposed for an organisation's content, newest first (partner space)."""
     return list(_with_people(Revision.objects.filter(organization=organization)).order_by("-id")[:limit])
-
-
-def latest_decision_for(obj) -> Revision | None:
-    """The last proposal for ``obj`` that is no longer waiting (published or rejected)."""
-    return (
-        _with_people(Revision.objects.for_object(obj))
-        .filter(status__in=[RevisionStatus.PUBLISHED, RevisionStatus.REJECTED])
-        .order_by("-id")
-        .first()
-    )

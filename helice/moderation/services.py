@@ -1,33 +1,28 @@
 """Write operations on revisions: submit, approve, reject, withdraw, restore, and
 the recording of changes made outside the partner space.
 
-Permission checks are the caller's for ``revision_submit`` (whoever may edit the
-object: see each part's rules.py) and ours for the review operations
-(``moderation.review``, ``moderation.revert``: moderators). Every function runs
-in a transaction; an e-mail that cannot be sent is logged, never raised."""
+Every function checks its permission itself: ``revision_submit`` and
+``revision_withdraw`` ask the object's part (``<app>.edit_<model>``, see each
+part's rules.py); the review operations ask ``moderation.review`` and
+``moderation.revert`` (moderators). Every function runs
+in a transaction; e-mails go out after commit (core.mail): one that cannot be
+sent is logged, never raised."""
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helice.core import mail
 from helice.core.roles import MODERATOR
 
 from . import context
 from .models import TRANSITIONS, Revision, RevisionKind, RevisionStatus
 from .registry import adapter_for
-
-logger = logging.getLogger(__name__)
 
 
 class RevisionError(ValidationError):
@@ -48,19 +43,55 @@ def _locked(revision: Revision) -> Revision:
     return Revision.objects.select_for_update().get(pk=revision.pk)
 
 
+def _locked_object(revision: Revision):
+    """The revision's object under a row lock, taken before the revision's own lock:
+    the order revision_submit takes them, so a partner saving while a moderator
+    approves waits instead of deadlocking."""
+    model = revision.content_type.model_class()
+    obj = model._default_manager.select_for_update().filter(pk=revision.object_id).first() if model else None
+    if obj is None:
+        raise RevisionError(_("The content of this change no longer exists."))
+    return obj
+
+
 def _apply(obj, data: dict) -> dict:
     adapter = adapter_for(obj)
     adapter.apply(obj, data)
     return adapter.serialize(obj)
 
 
-@transaction.atomic
-def revision_submit(*, obj, data: dict, author, publish: bool, kind: str = RevisionKind.PARTNER, comment: str = ""):
-    """Record a change of ``obj`` to the editable state ``data``.
+def publishes_at_once(obj, user) -> bool:
+    """Whether ``user``'s change to ``obj`` is published without review: a
+    moderator's always, a partner's when its organisation is trusted."""
+    if user.has_perm("moderation.review"):
+        return True
+    trusted = adapter_for(obj).trusted
+    return bool(trusted and trusted(obj))
 
-    With ``publish`` the change is applied at once; otherwise it waits for a
-    moderator, replacing any proposal still waiting for the same object (the
-    form a partner edits starts from that proposal, so nothing is lost)."""
+
+@transaction.atomic
+def revision_submit(*, obj, data: dict, author, comment: str = "") -> Revision:
+    """Record ``author``'s change of ``obj`` to the editable state ``data``.
+
+    Only someone who may edit the object (its part's ``<app>.edit_<model>``
+    permission) can submit. The change is applied at once when
+    :func:`publishes_at_once` says so; otherwise it waits for a moderator,
+    replacing any proposal still waiting for the same object (the form a partner
+    edits starts from that proposal, so nothing is lost)."""
+    if not _may_edit(author, obj):
+        raise PermissionDenied
+    reviewer = author.has_perm("moderation.review")
+    return _submit(
+        obj=obj,
+        data=data,
+        author=author,
+        publish=publishes_at_once(obj, author),
+        kind=RevisionKind.STAFF if reviewer else RevisionKind.PARTNER,
+        comment=comment,
+    )
+
+
+def _submit(*, obj, data: dict, author, publish: bool, kind: str, comment: str = "") -> Revision:
     adapter = adapter_for(obj)
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     current = adapter.serialize(obj)
@@ -108,11 +139,9 @@ def revision_approve(*, revision: Revision, by) -> Revision:
     proposed keep their newer value unless this proposal changed them too."""
     if not by.has_perm("moderation.review"):
         raise PermissionDenied
+    obj = _locked_object(revision)
     revision = _locked(revision)
     _transition(revision, RevisionStatus.PUBLISHED)
-    obj = revision.content_object
-    if obj is None:
-        raise RevisionError(_("The content of this change no longer exists."))
     adapter = adapter_for(obj)
     current = adapter.serialize(obj)
     changes = {k: revision.data[k] for k in revision.changed_fields if k in revision.data}
@@ -144,7 +173,8 @@ def revision_reject(*, revision: Revision, by, reason: str) -> Revision:
 def revision_withdraw(*, revision: Revision, by) -> Revision:
     """The author (or anyone who may edit the object) takes back a waiting proposal."""
     revision = _locked(revision)
-    obj = revision.content_object
+    model = revision.content_type.model_class()
+    obj = model._default_manager.filter(pk=revision.object_id).first() if model else None
     allowed = revision.author_id == by.pk or (obj is not None and _may_edit(by, obj))
     if not allowed:
         raise PermissionDenied
@@ -167,10 +197,8 @@ def revision_restore(*, revision: Revision, by) -> Revision:
         raise PermissionDenied
     if revision.status != RevisionStatus.PUBLISHED:
         raise RevisionError(_("Only a published version can be restored."))
-    obj = revision.content_object
-    if obj is None:
-        raise RevisionError(_("The content of this change no longer exists."))
-    restored = revision_submit(
+    obj = _locked_object(revision)
+    restored = _submit(
         obj=obj,
         data=revision.data,
         author=by,
@@ -213,37 +241,20 @@ def revision_record_direct(*, obj) -> Revision | None:
 # --- Notifications ---------------------------------------------------------------
 
 
-def _send(subject: str, template: str, context_data: dict, recipients: list[str]) -> None:
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return
-    try:
-        body = render_to_string(template, context_data)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except Exception:  # a mail server down must not undo or hide what was recorded
-        logger.exception("Could not send the moderation e-mail “%s” to %d recipient(s)", subject, len(recipients))
-
-
 def _notify_moderators(revision: Revision) -> None:
-    moderators = get_user_model().objects.filter(is_active=True, groups__name=MODERATOR).exclude(email=None)
-    with translation.override(settings.LANGUAGE_CODE):
-        _send(
-            _("Change to review: %(object)s") % {"object": revision.object_repr},
-            "moderation/email/to_review.txt",
-            {"revision": revision, "url": settings.SITE_URL + reverse("moderation:review", args=[revision.pk])},
-            list(moderators.values_list("email", flat=True).distinct()),
-        )
+    mail.send_now(
+        template="moderation/email/to_review",
+        context={"revision": revision, "url": mail.absolute(reverse("moderation:review", args=[revision.pk]))},
+        recipients=mail.role_emails(MODERATOR),
+    )
 
 
 def _notify_author(revision: Revision) -> None:
     author = revision.author
-    if author is None or not author.email:
+    if author is None or not author.email or author.is_deleted:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        _send(
-            _("Your change to %(object)s: %(status)s")
-            % {"object": revision.object_repr, "status": revision.get_status_display()},
-            "moderation/email/decision.txt",
-            {"revision": revision, "url": settings.SITE_URL + reverse("accounts:my_space")},
-            [author.email],
-        )
+    mail.send_now(
+        template="moderation/email/decision",
+        context={"revision": revision, "url": mail.absolute(reverse("accounts:my_space"))},
+        recipients=[author.email],
+    )

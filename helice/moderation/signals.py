@@ -15,7 +15,9 @@ def _record_later(model, pk):
         if obj is not None:
             services.revision_record_direct(obj=obj)
 
-    transaction.on_commit(record)
+    # robust: the change itself is committed; a failure to record it is logged
+    # (by Django) rather than turned into an error page after the fact.
+    transaction.on_commit(record, robust=True)
 
 
 def _saved(sender, instance, raw=False, **kwargs):

@@ -40,13 +40,22 @@ def queue(request):
         messages.error(request, exc.message)
     rows = []
     for revision in page.object_list if page else []:
-        adapter = adapter_for(revision.content_type.model_class())
-        rows.append((revision, [adapter.label(name) for name in revision.changed_fields]))
+        try:
+            adapter = adapter_for(revision.content_type.model_class())
+            fields = [adapter.label(name) for name in revision.changed_fields]
+        except LookupError:  # a kind of content no longer moderated: show the raw names
+            fields = revision.changed_fields
+        rows.append((revision, fields))
     return render(request, "moderation/queue.html", {"page": page, "rows": rows}, status=status)
 
 
 def _revision_or_404(pk) -> Revision:
-    return get_object_or_404(Revision.objects.select_related("author", "reviewed_by", "content_type"), pk=pk)
+    revision = get_object_or_404(Revision.objects.select_related("author", "reviewed_by", "content_type"), pk=pk)
+    try:
+        adapter_for(revision.content_type.model_class())
+    except LookupError:
+        raise Http404(_("This kind of content has no history.")) from None
+    return revision
 
 
 @login_required

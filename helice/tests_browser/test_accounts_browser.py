@@ -200,7 +200,7 @@ def test_moderation_round_trip(signed_in, partner):
     from helice.moderation.registry import adapter_for
 
     data = {**adapter_for(organization).serialize(organization), "description_fr": "Une description trop courte."}
-    moderation.revision_submit(obj=organization, data=data, author=partner["editor"], publish=False)
+    moderation.revision_submit(obj=organization, data=data, author=partner["editor"])
     first = _pending_revision(organization)
 
     # The moderator finds the change in the queue and refuses it with a reason.

@@ -73,8 +73,11 @@ class OrganizationProfileForm(forms.ModelForm):
         }
         help_texts = {"description_fr": RICH_TEXT_HELP, "description_en": RICH_TEXT_HELP}
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, base: dict | None = None, **kwargs):
+        """``base``: the state the partner starts from (a waiting proposal, or the
+        published state); fields the form does not show (the logo) keep its value."""
         self.organization = organization
+        self.base = base
         super().__init__(*args, instance=Organization.objects.get(pk=organization.pk), **kwargs)
         # Retired sectors stay selectable for an organisation that already has them.
         self.fields["sectors"].queryset = Sector.objects.filter(
@@ -89,8 +92,7 @@ class OrganizationProfileForm(forms.ModelForm):
 
     def proposed_data(self, *, stored_logo: str | None = None) -> dict:
         """The revision's data: the model's fields in the adapter's JSON form."""
-        adapter = adapter_for(Organization)
-        data = adapter.serialize(self.organization)
+        data = dict(self.base) if self.base is not None else adapter_for(Organization).serialize(self.organization)
         cleaned = self.cleaned_data
         for name in self.Meta.fields:
             value = cleaned.get(name)

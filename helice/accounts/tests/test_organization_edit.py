@@ -312,3 +312,33 @@ def test_form_starts_from_the_published_commune_and_sectors(client):
     html = client.get(edit_url(org)).content.decode()
     assert re.search(r'<option value="38229"[^>]*selected', html)
     assert re.search(r'value="energie"[^>]*checked', html)
+
+
+def test_a_waiting_logo_survives_a_second_save(client, org_a):
+    """The second save supersedes the proposal: the logo it carried is kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, MembershipFactory(organization=org_a).user)
+    png = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    client.post(edit_url(org_a), {**form_data(org_a), "logo_upload": png})
+    first = Revision.objects.get()
+    assert first.data["logo"]
+    page = client.get(edit_url(org_a)).content.decode()
+    assert first.data["logo"].rsplit("/", 1)[-1] in page  # the waiting logo is shown
+    client.post(edit_url(org_a), form_data(org_a, name="Alpha Innovation Grenoble"))
+    second = Revision.objects.pending().get()
+    assert second.data["logo"] == first.data["logo"]
+    assert second.data["name"] == "Alpha Innovation Grenoble"
+
+
+def test_markup_stays_out_of_meta_tags_and_json_ld(client, org_a):
+    import json
+
+    Organization.objects.filter(pk=org_a.pk).update(is_trusted=True)
+    login(client, MembershipFactory(organization=org_a).user)
+    client.post(edit_url(org_a), form_data(org_a, description_fr="<p>L'atelier <strong>ouvert</strong> & gratuit</p>"))
+    html = client.get(org_a.get_absolute_url()).content.decode()
+    assert '<meta name="description" content="L&#x27;atelier ouvert &amp; gratuit">' in html
+    payload = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert payload["description"] == "L'atelier ouvert & gratuit"
+    assert "<strong>ouvert</strong>" in html  # the page itself keeps the allowed markup

@@ -17,7 +17,7 @@ from helice.directory.models import Organization
 from helice.directory.services import organization_set_trust
 from helice.moderation import selectors as moderation_selectors
 from helice.moderation import services as moderation
-from helice.moderation.models import Revision, RevisionKind
+from helice.moderation.models import Revision
 from helice.moderation.registry import adapter_for
 
 from ..forms.organization import OrganizationProfileForm
@@ -42,11 +42,14 @@ def _store_logo(upload) -> str:
 def organization_edit(request, slug):
     organization = editable_organization_or_404(request, slug)
     pending = moderation_selectors.pending_revision_for(organization)
-    publishes_at_once = organization.is_trusted or request.user.has_perm("moderation.review")
+    publishes_at_once = moderation.publishes_at_once(organization, request.user)
+    # The form starts from the waiting proposal, else from the published state,
+    # both in the revision's terms (a commune by INSEE code, sectors by slug).
+    state = pending.data if pending else adapter_for(Organization).serialize(organization)
     preview = None
     status = 200
     if request.method == "POST":
-        form = OrganizationProfileForm(request.POST, request.FILES, organization=organization)
+        form = OrganizationProfileForm(request.POST, request.FILES, organization=organization, base=state)
         if form.is_valid():
             if request.POST.get("action") == "preview":
                 copy, related = adapter_for(Organization).preview(organization, form.proposed_data())
@@ -56,12 +59,7 @@ def organization_edit(request, slug):
                 data = form.proposed_data(stored_logo=_store_logo(upload) if upload else None)
                 try:
                     revision = moderation.revision_submit(
-                        obj=organization,
-                        data=data,
-                        author=request.user,
-                        publish=publishes_at_once,
-                        kind=RevisionKind.STAFF if request.user.has_perm("moderation.review") else RevisionKind.PARTNER,
-                        comment=form.cleaned_data.get("comment", ""),
+                        obj=organization, data=data, author=request.user, comment=form.cleaned_data.get("comment", "")
                     )
                 except moderation.RevisionError as error:
                     messages.info(request, " ".join(error.messages))
@@ -79,16 +77,16 @@ def organization_edit(request, slug):
         else:
             status = 400
     else:
-        # The form starts from the waiting proposal, else from the published state,
-        # both in the revision's terms (a commune by INSEE code, sectors by slug).
-        state = pending.data if pending else adapter_for(Organization).serialize(organization)
-        form = OrganizationProfileForm(initial=OrganizationProfileForm.initial_from(state), organization=organization)
+        form = OrganizationProfileForm(
+            initial=OrganizationProfileForm.initial_from(state), organization=organization, base=state
+        )
     context = {
         "organization": organization,
         "form": form,
         "pending": pending,
         "preview": preview,
         "publishes_at_once": publishes_at_once,
+        "logo_url": default_storage.url(state["logo"]) if state.get("logo") else None,
     }
     return render(request, "accounts/organization_edit.html", context, status=status)
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from helice.accounts.tests.factories import UserFactory
 from helice.accounts.tests.membership_factories import MembershipFactory
 from helice.core.testing.hostile import assert_inert
+from helice.directory.models import Organization
 from helice.directory.tests.factories import OrganizationFactory
 from helice.moderation import services
 from helice.moderation.models import Revision, RevisionStatus
@@ -30,9 +31,14 @@ def moderator():
 
 
 def propose(org, editor, **changes):
-    return services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), **changes}, author=editor, publish=False
-    )
+    return services.revision_submit(obj=org, data={**adapter_for(org).serialize(org), **changes}, author=editor)
+
+
+def publish_now(org, author, **changes):
+    """A change published at once: the organisation is trusted."""
+    Organization.objects.filter(pk=org.pk).update(is_trusted=True)
+    org.is_trusted = True
+    return services.revision_submit(obj=org, data={**adapter_for(org).serialize(org), **changes}, author=author)
 
 
 @pytest.mark.parametrize(
@@ -109,12 +115,8 @@ def test_member_cannot_approve_its_own_change(client, editor, org):
 
 
 def test_history_compare_and_restore(client, moderator, editor, org):
-    first = services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), "name": "Version un"}, author=editor, publish=True
-    )
-    second = services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), "name": "Version deux"}, author=editor, publish=True
-    )
+    first = publish_now(org, editor, name="Version un")
+    second = publish_now(org, editor, name="Version deux")
     client.force_login(moderator)
     url = reverse("moderation:history", args=[first.content_type_id, org.pk])
     html = client.get(url, {"before": first.pk, "after": second.pk}).content.decode()
@@ -128,9 +130,7 @@ def test_history_compare_and_restore(client, moderator, editor, org):
 
 
 def test_history_and_restore_are_for_moderators_only(client, editor, org):
-    revision = services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), "name": "Publié"}, author=editor, publish=True
-    )
+    revision = publish_now(org, editor, name="Publié")
     client.force_login(editor)
     assert client.get(reverse("moderation:history", args=[revision.content_type_id, org.pk])).status_code == 403
     assert client.post(reverse("moderation:restore", args=[revision.pk])).status_code == 403
@@ -146,3 +146,17 @@ def test_hostile_proposal_is_inert_in_the_review_page(client, moderator, editor,
         revision = propose(org, editor, name=value[:200], description_fr=value)
         assert_inert(client.get(reverse("moderation:review", args=[revision.pk])).content)
         assert_inert(client.get(reverse("moderation:queue")).content)
+
+
+def test_queue_queries_do_not_grow_with_the_rows(client, moderator, django_assert_num_queries):
+    for n in range(10):
+        org = OrganizationFactory(name=f"Structure {n}")
+        propose(org, MembershipFactory(organization=org).user, name=f"Structure renommée {n}")
+    client.force_login(moderator)
+    client.get(reverse("moderation:queue"))  # warm the content-type cache
+    with django_assert_num_queries(QUEUE_QUERIES):
+        assert client.get(reverse("moderation:queue")).status_code == 200
+
+
+# session, user, role groups, count, page of revisions (with authors and organisations)
+QUEUE_QUERIES = 5

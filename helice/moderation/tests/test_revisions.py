@@ -33,7 +33,14 @@ def moderator():
 
 def propose(org, editor, **changes):
     data = {**adapter_for(org).serialize(org), **changes}
-    return services.revision_submit(obj=org, data=data, author=editor, publish=False)
+    return services.revision_submit(obj=org, data=data, author=editor)
+
+
+def publish_now(org, author, **changes):
+    """A change published at once: the organisation is trusted."""
+    Organization.objects.filter(pk=org.pk).update(is_trusted=True)
+    org.is_trusted = True
+    return services.revision_submit(obj=org, data={**adapter_for(org).serialize(org), **changes}, author=author)
 
 
 def test_transitions_are_final_except_pending():
@@ -63,7 +70,9 @@ def test_held_change_leaves_the_public_record_untouched(org, editor, django_capt
 def test_published_at_once_when_asked(org, editor):
     sector = SectorFactory(slug="numerique", name_fr="Numérique")
     data = {**adapter_for(org).serialize(org), "sectors": ["numerique"], "description_fr": "Nouveau texte."}
-    revision = services.revision_submit(obj=org, data=data, author=editor, publish=True)
+    Organization.objects.filter(pk=org.pk).update(is_trusted=True)
+    org.is_trusted = True
+    revision = services.revision_submit(obj=org, data=data, author=editor)
     org.refresh_from_db()
     assert revision.status == RevisionStatus.PUBLISHED
     assert list(org.sectors.all()) == [sector]
@@ -73,7 +82,7 @@ def test_published_at_once_when_asked(org, editor):
 
 def test_nothing_changed_is_refused(org, editor):
     with pytest.raises(services.RevisionError):
-        services.revision_submit(obj=org, data=adapter_for(org).serialize(org), author=editor, publish=False)
+        services.revision_submit(obj=org, data=adapter_for(org).serialize(org), author=editor)
     assert not Revision.objects.exists()
 
 
@@ -88,7 +97,7 @@ def test_a_new_proposal_supersedes_the_waiting_one(org, editor):
 
 def test_going_back_to_the_published_state_withdraws_the_proposal(org, editor):
     first = propose(org, editor, name="Un")
-    back = services.revision_submit(obj=org, data=adapter_for(org).serialize(org), author=editor, publish=False)
+    back = services.revision_submit(obj=org, data=adapter_for(org).serialize(org), author=editor)
     first.refresh_from_db()
     assert first.status == RevisionStatus.SUPERSEDED
     assert back.status == RevisionStatus.WITHDRAWN
@@ -161,12 +170,8 @@ def test_withdraw_by_author_or_member_only(org, editor):
 
 
 def test_restore_an_earlier_version(org, editor, moderator):
-    first = services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), "name": "Version A"}, author=editor, publish=True
-    )
-    services.revision_submit(
-        obj=org, data={**adapter_for(org).serialize(org), "name": "Version B"}, author=editor, publish=True
-    )
+    first = publish_now(org, editor, name="Version A")
+    publish_now(org, editor, name="Version B")
     with pytest.raises(PermissionDenied):
         services.revision_restore(revision=first, by=editor)
     restored = services.revision_restore(revision=first, by=moderator)
@@ -209,7 +214,56 @@ def test_direct_changes_are_recorded_with_their_author(org, moderator, django_ca
 
 def test_a_change_through_a_revision_is_not_recorded_twice(org, editor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.revision_submit(
-            obj=org, data={**adapter_for(org).serialize(org), "name": "Par révision"}, author=editor, publish=True
-        )
+        publish_now(org, editor, name="Par révision")
     assert Revision.objects.for_object(org).count() == 1
+
+
+def test_only_who_may_edit_can_submit(org, editor):
+    stranger = UserFactory(verified=True)
+    with pytest.raises(PermissionDenied):
+        propose(org, stranger, name="Pris d'assaut")
+    assert not Revision.objects.exists()
+
+
+def test_who_publishes_at_once(org, editor, moderator):
+    assert not services.publishes_at_once(org, editor)
+    assert services.publishes_at_once(org, moderator)
+    org.is_trusted = True
+    assert services.publishes_at_once(org, editor)
+    moderator_change = propose(Organization.objects.get(pk=org.pk), moderator, name="Par l'équipe")
+    assert moderator_change.status == RevisionStatus.PUBLISHED
+    assert moderator_change.kind == RevisionKind.STAFF
+
+
+def test_approve_and_submit_lock_the_object_first(org, editor, moderator):
+    """Lock order: the object's row, then the revision's (as revision_submit does),
+    so approving while a partner saves cannot deadlock on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    revision = propose(org, editor, name="Verrou")
+    with CaptureQueriesContext(connection) as queries:
+        services.revision_approve(revision=revision, by=moderator)
+    if connection.features.has_select_for_update:
+        locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert "directory_organization" in locks[0]
+        assert "moderation_revision" in locks[1]
+
+
+def test_personal_data_section(org, editor, moderator):
+    from helice.core import personal_data
+
+    revision = services.revision_submit(
+        obj=org,
+        data={**adapter_for(org).serialize(org), "name": "Avec note"},
+        author=editor,
+        comment="Mon téléphone : 06…",
+    )
+    services.revision_reject(revision=revision, by=moderator, reason="Non.")
+    exported = personal_data.export(editor)["moderation.revisions"]
+    assert exported["data"][0]["note"] == "Mon téléphone : 06…"
+    assert personal_data.export(moderator)["moderation.revisions"]["data"][0]["role"] == "reviewer"
+    assert personal_data.export(UserFactory())["moderation.revisions"]["data"] == []
+    personal_data.erase(editor)
+    revision.refresh_from_db()
+    assert revision.comment == "" and revision.author == editor  # history kept, note gone
