@@ -307,6 +307,13 @@ AXES_USERNAME_CALLABLE = "helice.accounts.adapter.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "helice.accounts.views.lockout.lockout"
 AXES_HTTP_RESPONSE_CODE = 429
+# Retention of axes' records: the failures counted towards a lockout (AccessAttempt)
+# go when the cool-off ends or at a successful sign-in; per-failure logs are off;
+# the sign-in records (AccessLog) are kept SIGN_IN_RECORDS_DAYS days, removed by the
+# daily `manage.py axes_reset_logs --age <days>` (docs/deployment.md, axes has no
+# setting for an age). The privacy page states this number.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+SIGN_IN_RECORDS_DAYS = env.int("SIGN_IN_RECORDS_DAYS", default=30)
 # Client IP behind reverse proxies, one rule for axes, allauth's rate limits and
 # helice.core.ratelimit (helice.core.ratelimit.client_ip): the number of proxies in
 # front of Django that append to X-Forwarded-For. 0 = the connection's address.

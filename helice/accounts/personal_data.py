@@ -15,10 +15,14 @@ def _iso(value):
 
 
 def _axes_filter(user) -> Q:
-    names = {user.username}
-    if user.email:
-        names.add(user.email.lower())
-    return Q(username__in=names)
+    """django-axes' rows about ``user``: axes records attempts under the address
+    typed in (lowercased, ``adapter.axes_username``), which may be any of the
+    person's addresses, or under the username. Read the addresses before they
+    are deleted."""
+    addresses = {user.email or "", *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    names = {user.username} | {address for address in addresses if address}
+    names |= {name.lower() for name in names}
+    return Q(username__in=sorted(names))
 
 
 def export_account(user) -> dict:
@@ -64,12 +68,14 @@ def export_account(user) -> dict:
 
 
 def erase_account(user) -> None:
-    """Delete the addresses, single sign-on links and sign-in records; the user row
-    itself is anonymised by ``user_delete``."""
+    """Delete the sign-in records under every address of the person (collected
+    first), then the addresses and single sign-on links; the user row itself is
+    anonymised by ``user_delete``."""
+    axes_rows = _axes_filter(user)
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(axes_rows).delete()
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    for model in (AccessAttempt, AccessLog, AccessFailureLog):
-        model.objects.filter(_axes_filter(user)).delete()
 
 
 def register() -> None:

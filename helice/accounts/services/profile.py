@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,24 +42,19 @@ def user_export(*, user: User) -> dict[str, Any]:
     }
 
 
-def _delete_sessions(user: User) -> int:
-    """Delete the database sessions signed in as ``user`` (other session engines
-    are covered too: the unusable password invalidates their session hash)."""
-    deleted = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            deleted += 1
-    return deleted
-
-
 @transaction.atomic
 def user_delete(*, user: User) -> User:
     """Erase ``user``'s personal data and close the account, keeping the row so
     public contributions stay (shown as "Deleted account").
 
     Every registered eraser runs first, in this transaction: if one fails, nothing
-    is changed. The caller logs the person out of the current request."""
+    is changed. The caller logs the person out of the current request.
+
+    Other sessions of the person are not searched (that would read every session
+    of the site): the unusable password changes the session's authentication hash
+    and the account is inactive, so ``django.contrib.auth.get_user`` answers an
+    anonymous user on their next request, whatever the session engine; expired
+    session rows go with ``manage.py clearsessions``."""
     if user.is_deleted:
         raise ProfileError("This account is already deleted.")
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -76,8 +70,11 @@ def user_delete(*, user: User) -> User:
     user.is_staff = False
     user.is_superuser = False
     user.deleted_at = timezone.now()
+    # When the person signed up and last signed in is personal too; the column of
+    # the sign-up date cannot be empty, so it takes the date of the deletion.
+    user.last_login = None
+    user.date_joined = user.deleted_at
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    _delete_sessions(user)
     return user

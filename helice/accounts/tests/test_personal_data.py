@@ -5,9 +5,13 @@ import json
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from helice.accounts.models import User
 from helice.accounts.services.profile import ProfileError, user_delete, user_export
@@ -141,6 +145,58 @@ def test_delete_with_password_erases_and_keeps_the_row(client):
     assert client.session.get("_auth_user_id") is None
 
 
+def _axes_rows(username):
+    now = timezone.now()
+    AccessAttempt.objects.create(username=username, ip_address="203.0.113.1", user_agent="x", failures_since_start=1)
+    AccessLog.objects.create(username=username, ip_address="203.0.113.1", user_agent="x", attempt_time=now)
+    AccessFailureLog.objects.create(username=username, ip_address="203.0.113.1", user_agent="x", attempt_time=now)
+
+
+def test_delete_erases_sign_in_records_under_every_address():
+    user = UserFactory(verified=True, email="home@example.org")
+    EmailAddress.objects.create(user=user, email="Work@Example.org", verified=True, primary=False)
+    EmailAddress.objects.create(user=user, email="pending@example.org", verified=False, primary=False)
+    for name in ("home@example.org", "work@example.org", "pending@example.org", user.username):
+        _axes_rows(name)
+    _axes_rows("someone.else@example.org")
+
+    user_delete(user=user)
+
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        assert list(model.objects.values_list("username", flat=True)) == ["someone.else@example.org"], model
+
+
+def test_delete_clears_the_sign_in_and_sign_up_dates():
+    user = UserFactory(verified=True)
+    user.last_login = timezone.now() - timezone.timedelta(days=3)
+    user.date_joined = timezone.now() - timezone.timedelta(days=400)
+    user.save()
+    user_delete(user=user)
+    user = User.objects.get(pk=user.pk)
+    assert user.last_login is None
+    assert user.date_joined == user.deleted_at  # the column cannot be empty: no trace of the real date
+
+
+def test_delete_reads_no_session_and_another_session_is_signed_out(client):
+    user = UserFactory(verified=True)
+    elsewhere = Client()
+    elsewhere.force_login(user)  # signed in on another device
+    assert elsewhere.get(reverse("accounts:profile")).status_code == 200
+    client.force_login(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
+    assert response.status_code == 302
+    # only this request's own session is read (by its key): the site's sessions are not scanned
+    session_reads = [q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" in q["sql"].upper()]
+    assert all('"django_session"."session_key" =' in sql for sql in session_reads), session_reads
+
+    # the other device's next request is anonymous (inactive account, stale session hash)
+    response = elsewhere.get(reverse("accounts:profile"))
+    assert response.status_code == 302 and reverse("account_login") in response.url
+    assert elsewhere.get(reverse("core:home")).context["user"].is_anonymous
+
+
 def test_delete_with_wrong_password_is_a_400_and_changes_nothing(client):
     user = UserFactory(verified=True)
     client.force_login(user)
@@ -207,6 +263,12 @@ def test_privacy_page_in_french_and_english(client, settings):
     assert english.status_code == 200
     content = english.content.decode()
     assert '<html lang="en">' in content and "Your personal data" in content
+
+
+def test_privacy_page_states_how_long_sign_in_records_are_kept(client, settings):
+    settings.SIGN_IN_RECORDS_DAYS = 45
+    content = client.get("/en/mon-espace/donnees-personnelles/").content.decode()
+    assert "Sign-in records (date, IP address, browser) are kept 45 days, then erased." in content
 
 
 def test_privacy_page_shows_the_contact_address_when_set(client, settings):

@@ -71,5 +71,9 @@ def privacy(request):
     return render(
         request,
         "accounts/privacy.html",
-        {"contact_email": settings.PRIVACY_CONTACT_EMAIL, "sections": personal_data.sections()},
+        {
+            "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+            "sections": personal_data.sections(),
+            "sign_in_records_days": settings.SIGN_IN_RECORDS_DAYS,
+        },
     )
