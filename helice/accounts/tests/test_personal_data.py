@@ -73,6 +73,18 @@ def test_profile_bad_input_is_a_400_with_linked_errors(client, data):
 # --- export ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("url", "field"), [("accounts:profile", "display_name"), ("accounts:delete", "password")])
+def test_an_empty_post_shows_the_errors(client, url, field):
+    user = UserFactory(verified=True, display_name="Alix")
+    client.force_login(user)
+    response = client.post(reverse(url), {})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert f'id="id_{field}_error"' in content and 'class="form-error-summary"' in content
+    user.refresh_from_db()
+    assert user.display_name == "Alix" and user.is_active
+
+
 def test_export_holds_the_users_data_and_nothing_of_another(client, extra_section):
     user = UserFactory(verified=True, moderator=True, display_name="Alix", email="alix@example.org")
     other = UserFactory(verified=True, display_name="Other person", email="other@example.org")

@@ -21,7 +21,8 @@ from helice.core import personal_data, ratelimit
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # Bound on every POST, even an empty one, so its errors are shown.
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
             services.profile_update(
@@ -53,7 +54,7 @@ def data_export(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request):
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
         if not ratelimit.hit(request, "accounts.delete", rate="10/h/user"):
             return ratelimit.too_many_requests(request)
