@@ -11,15 +11,16 @@ Usage, in a view::
     if not ratelimit.hit(request, "guichet.request", rate="5/h"):
         return ratelimit.too_many_requests(request)
 
-or as a decorator (POST only by default)::
+or as a decorator (POST only by default; the personal-data export counts GETs too)::
 
-    @ratelimit.ratelimit("accounts.invite", rate="20/h/user")
+    @ratelimit.ratelimit("accounts.data_export", "10/h/user", methods=("GET", "POST"))
 
 A rate is ``"<amount>/<period>[/<per>]"``: the period is a number of seconds,
 minutes, hours or days (``"s"``, ``"15m"``, ``"h"``, ``"d"``, a bare unit meaning
 one); ``per`` is ``ip`` (default) or ``user`` (the signed-in user, falling back to
-the client IP for anonymous visitors). A ``key`` passed to :func:`hit` narrows the
-counter further (for instance an email address being targeted).
+the client IP for anonymous visitors). Unlike allauth's rates, ``key`` is not a
+``per``: a ``key`` argument passed to :func:`hit` narrows the counter further (for
+instance an email address being targeted).
 
 The client IP is read through ``TRUSTED_PROXY_COUNT`` reverse proxies (see
 :func:`client_ip` and docs/configuration.md), so a reverse proxy does not make
@@ -44,7 +45,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-__all__ = ["Rate", "client_ip", "hit", "parse_rate", "ratelimit", "reset", "too_many_requests"]
+__all__ = ["Rate", "client_ip", "hit", "parse_rate", "ratelimit", "too_many_requests"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PERIOD = re.compile(r"^(\d+(?:\.\d+)?)?([smhd])$")
@@ -126,13 +127,6 @@ def hit(request: HttpRequest, scope: str, *, rate: str, key: str | None = None) 
         cache.set(cache_key, 1, timeout=parsed.seconds + 1)
         count = 1
     return count <= parsed.amount
-
-
-def reset(request: HttpRequest, scope: str, *, rate: str, key: str | None = None) -> None:
-    """Forget the current window's count (after a success that should not count)."""
-    parsed = parse_rate(rate)
-    window = int(time.time() // parsed.seconds)
-    cache.delete(_cache_key(request, scope, parsed, key, window))
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import reverse
 
 from helice.core import ratelimit
 
@@ -57,14 +58,6 @@ def test_per_user_counts_the_user_whatever_the_address():
     assert not ratelimit.hit(_request(ip="198.51.100.9", user=user), "test.user", rate="1/h/user")
 
 
-def test_reset_forgets_the_window():
-    request = _request()
-    assert ratelimit.hit(request, "test.reset", rate="1/h")
-    assert not ratelimit.hit(request, "test.reset", rate="1/h")
-    ratelimit.reset(request, "test.reset", rate="1/h")
-    assert ratelimit.hit(request, "test.reset", rate="1/h")
-
-
 @pytest.mark.parametrize(
     ("count", "forwarded", "expected"),
     [
@@ -98,3 +91,25 @@ def test_decorator_answers_429_in_our_layout_on_post_only():
     assert response.status_code == 429
     assert "<h1>" in response.content.decode()  # our layout, not a bare text
     assert view(_request(method="get")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_data_export_is_limited_per_user_by_the_decorator(client):
+    assert not hasattr(ratelimit, "reset")  # unused helpers are not kept
+    user = UserFactory(verified=True)
+    client.force_login(user)
+    url = reverse("accounts:data_export")
+    assert [client.get(url).status_code for _ in range(10)] == [200] * 10
+    response = client.get(url)
+    assert response.status_code == 429 and 'class="site-header"' in response.content.decode()
+    client.force_login(UserFactory(verified=True))  # another person has their own counter
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_account_deletion_attempts_are_limited_per_user(client):
+    client.force_login(UserFactory(verified=True))
+    url = reverse("accounts:delete")
+    assert [client.post(url, {"password": "wrong"}).status_code for _ in range(10)] == [400] * 10
+    assert client.post(url, {"password": "wrong"}).status_code == 429
+    assert client.get(url).status_code == 200  # reading the page is not counted

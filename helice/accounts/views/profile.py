@@ -38,10 +38,9 @@ def profile(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.ratelimit("accounts.data_export", "10/h/user", methods=("GET", "POST"))  # an expensive read
 def data_export(request):
     """Download everything the portal holds about the person, as a JSON file."""
-    if not ratelimit.hit(request, "accounts.data_export", rate="10/h/user"):
-        return ratelimit.too_many_requests(request)
     data = services.user_export(user=request.user)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -53,11 +52,10 @@ def data_export(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.ratelimit("accounts.delete", "10/h/user")  # password guesses
 def delete(request):
     form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
-        if not ratelimit.hit(request, "accounts.delete", rate="10/h/user"):
-            return ratelimit.too_many_requests(request)
         if form.is_valid():
             services.user_delete(user=request.user)
             logout(request)
