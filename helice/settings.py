@@ -271,6 +271,8 @@ _OIDC_PROVIDERS = [
 ]
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
+        # allauth's provider plus the nonce FranceConnect and ProConnect require.
+        "provider_class": "helice.accounts.providers.oidc.NonceOpenIDConnectProvider",
         "OAUTH_PKCE_ENABLED": True,
         "APPS": [
             {

@@ -4,14 +4,19 @@
   never see a username);
 - the client IP comes from ``helice.core.ratelimit.client_ip`` so allauth's rate
   limits, axes and our own limiter agree behind a reverse proxy;
-- axes counts failures per email address (allauth passes it as ``email``)."""
+- axes counts failures per email address (allauth passes it as ``email``);
+- single sign-on through OpenID Connect checks the ID token's nonce
+  (``helice.accounts.providers.oidc``)."""
 
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.helpers import render_authentication_error
 from django.contrib.auth import get_user_model
 
+from helice.accounts.providers.oidc import NonceOpenIDConnectProvider, check_nonce
 from helice.core.ratelimit import client_ip
 
 
@@ -34,6 +39,16 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def pre_social_login(self, request, sociallogin):
+        """Refuse an OpenID Connect login whose ID token does not carry the nonce
+        sent with this login's authorisation request."""
+        provider = sociallogin.provider
+        if isinstance(provider, NonceOpenIDConnectProvider) and not check_nonce(sociallogin):
+            raise ImmediateHttpResponse(
+                render_authentication_error(request, provider, exception=PermissionError("ID token nonce mismatch"))
+            )
+        super().pre_social_login(request, sociallogin)
+
     def populate_user(self, request, sociallogin, data):
         """Fill the public display name from the provider's first name, never the
         full name: people can change it on their profile."""

@@ -308,3 +308,101 @@ def test_sso_settings_come_from_the_environment():
     assert apps[0]["client_id"] == "fc-id"
     assert apps[0]["settings"]["server_url"] == "https://fc.example/api/v2"
     assert apps[0]["settings"]["auth_params"] == {"acr_values": "eidas1"}
+
+
+# --- OpenID Connect nonce (helice.accounts.providers.oidc) -------------------------
+
+FRANCECONNECT_APP = {
+    "provider_id": "franceconnect",
+    "name": "FranceConnect",
+    "client_id": "fc-client",
+    "secret": "fc-secret",
+    "settings": {"server_url": "https://fc.example", "fetch_userinfo": False, "scope": ["openid", "email"]},
+}
+OPENID_CONFIG = {
+    "issuer": "https://fc.example",
+    "authorization_endpoint": "https://fc.example/authorize",
+    "token_endpoint": "https://fc.example/token",
+    "userinfo_endpoint": "https://fc.example/userinfo",
+    "jwks_uri": "https://fc.example/jwks",
+}
+
+
+@pytest.fixture
+def franceconnect(settings, monkeypatch):
+    """FranceConnect configured, with the provider's answers faked at the boundary
+    (discovery document, token endpoint, ID token decoding): no network."""
+    from allauth.socialaccount.providers.oauth2.client import OAuth2Client
+    from allauth.socialaccount.providers.openid_connect import views as oidc_views
+
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {**settings.SOCIALACCOUNT_PROVIDERS["openid_connect"], "APPS": [FRANCECONNECT_APP]}
+    }
+    monkeypatch.setattr(oidc_views.OpenIDConnectOAuth2Adapter, "openid_config", OPENID_CONFIG)
+    claims = {}
+    monkeypatch.setattr(
+        OAuth2Client,
+        "get_access_token",
+        lambda self, code, pkce_code_verifier=None: {"access_token": "at", "id_token": "jwt"},
+    )
+    monkeypatch.setattr(oidc_views.jwtkit, "verify_and_decode", lambda **kwargs: dict(claims))
+    return claims
+
+
+def _start_franceconnect_login(client):
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.post("/comptes/oidc/franceconnect/login/")
+    assert response.status_code == 302
+    location = urlsplit(response.url)
+    assert f"{location.scheme}://{location.netloc}{location.path}" == OPENID_CONFIG["authorization_endpoint"]
+    return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+
+def test_nonce_generation_and_verification():
+    from helice.accounts.providers.oidc import new_nonce, nonce_matches
+
+    nonces = {new_nonce() for _ in range(50)}
+    assert len(nonces) == 50 and all(len(nonce) >= 43 for nonce in nonces)  # 256 random bits each
+    nonce = new_nonce()
+    assert nonce_matches(nonce, {"nonce": nonce})
+    assert not nonce_matches(nonce, {"nonce": new_nonce()})
+    assert not nonce_matches(nonce, {})  # a token without nonce
+    assert not nonce_matches(nonce, None)
+    assert not nonce_matches(None, {"nonce": nonce})  # a login that did not send one
+    assert not nonce_matches("", {"nonce": ""})
+    assert not nonce_matches(nonce, {"nonce": 123})
+
+
+def test_the_authorisation_request_carries_a_fresh_nonce_kept_in_the_state(client, franceconnect):
+    first = _start_franceconnect_login(client)
+    second = _start_franceconnect_login(client)
+    assert first["nonce"] and second["nonce"] and first["nonce"] != second["nonce"]
+    assert first["code_challenge_method"] == "S256"  # PKCE stays on
+    states = client.session["socialaccount_states"]
+    assert states[first["state"]][0]["nonce"] == first["nonce"]
+    assert states[second["state"]][0]["nonce"] == second["nonce"]
+
+
+def test_a_login_whose_id_token_carries_the_nonce_goes_through(client, franceconnect):
+    params = _start_franceconnect_login(client)
+    franceconnect.update(sub="fc-sub-1", email="dominique@example.org", email_verified=True, nonce=params["nonce"])
+    response = client.get("/comptes/oidc/franceconnect/login/callback/", {"code": "c", "state": params["state"]})
+    assert response.status_code == 302
+    user = User.objects.get(email="dominique@example.org")
+    assert _signed_in_user_id(client) == str(user.pk)
+
+
+@pytest.mark.parametrize("nonce", ["forged", None])
+def test_a_login_whose_id_token_lacks_the_nonce_is_refused(client, franceconnect, nonce):
+    from allauth.socialaccount.models import SocialAccount
+
+    params = _start_franceconnect_login(client)
+    franceconnect.update(sub="fc-sub-2", email="eve@example.org", email_verified=True)
+    if nonce:
+        franceconnect["nonce"] = nonce
+    response = client.get("/comptes/oidc/franceconnect/login/callback/", {"code": "c", "state": params["state"]})
+    assert response.status_code == 401  # allauth's authentication error page
+    assert 'class="site-header"' in response.content.decode()  # in our layout
+    assert _signed_in_user_id(client) is None
+    assert not SocialAccount.objects.exists() and not User.objects.filter(email="eve@example.org").exists()

@@ -1,0 +1,1 @@
+"""Single sign-on providers adapted to French public identity services."""
