@@ -6,6 +6,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -182,6 +183,12 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("sent on"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires on"))
+    last_sent_at = models.DateTimeField(
+        _("link last e-mailed on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the e-mail with the current link could not be sent: resend it from the members page."),
+    )
     decided_at = models.DateTimeField(_("answered on"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -196,6 +203,15 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+        constraints = [
+            # At most one pending invitation per organisation and address, whatever its case.
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="unique_pending_invitation",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email} → {self.organization}"

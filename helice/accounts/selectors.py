@@ -4,12 +4,12 @@ an organisation's members and what awaits its administrators."""
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from helice.accounts.models import Invitation, JoinRequest, Membership, MembershipRole, RequestStatus
+from helice.accounts.models import Invitation, JoinRequest, Membership, RequestStatus
 from helice.directory.models import Organization
 
 
@@ -27,9 +27,10 @@ def user_verified_emails(user) -> list[str]:
     return list(EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True))
 
 
-def user_pending_invitations(user) -> QuerySet[Invitation]:
-    """Pending, unexpired invitations sent to one of my verified addresses."""
-    emails = user_verified_emails(user)
+def user_pending_invitations(user, emails: list[str] | None = None) -> QuerySet[Invitation]:
+    """Pending, unexpired invitations sent to one of my verified addresses
+    (``emails``, when the caller has already read them)."""
+    emails = user_verified_emails(user) if emails is None else emails
     if not emails:
         return Invitation.objects.none()
     same_address = Q()
@@ -61,10 +62,6 @@ def organization_members(organization: Organization) -> QuerySet[Membership]:
     )
 
 
-def organization_admin_count(organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=MembershipRole.ADMIN).count()
-
-
 def organization_pending_invitations(organization: Organization) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(organization=organization, status=RequestStatus.PENDING)
@@ -73,8 +70,15 @@ def organization_pending_invitations(organization: Organization) -> QuerySet[Inv
     )
 
 
+def _with_requester_email(join_requests: QuerySet[JoinRequest]) -> QuerySet[JoinRequest]:
+    """``requester_email``: the requester's verified address (primary first), which
+    the people deciding see (the join page tells the requester so)."""
+    verified = EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True).order_by("-primary", "pk")
+    return join_requests.annotate(requester_email=Subquery(verified.values("email")[:1]))
+
+
 def organization_pending_join_requests(organization: Organization) -> QuerySet[JoinRequest]:
-    return (
+    return _with_requester_email(
         JoinRequest.objects.filter(organization=organization, status=RequestStatus.PENDING)
         .select_related("user")
         .order_by("created_at", "id")
@@ -83,7 +87,7 @@ def organization_pending_join_requests(organization: Organization) -> QuerySet[J
 
 def pending_join_requests() -> QuerySet[JoinRequest]:
     """Every pending join request, oldest first (staff's list)."""
-    return (
+    return _with_requester_email(
         JoinRequest.objects.filter(status=RequestStatus.PENDING)
         .select_related("user", "organization")
         .order_by("created_at", "id")

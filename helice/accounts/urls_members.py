@@ -18,6 +18,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path(
+        "organisations/<slug:slug>/invitations/<int:pk>/renvoyer/",
+        members.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
         "organisations/<slug:slug>/demandes/<int:pk>/accepter/",
         members.join_request_accept,
         name="join_request_accept",
@@ -30,6 +35,8 @@ urlpatterns = [
     path("rejoindre/<slug:slug>/", members.join, name="join"),
     path("demandes/<int:pk>/retirer/", members.join_request_withdraw, name="join_request_withdraw"),
     path("invitations/<int:pk>/repondre/", members.invitation_answer, name="invitation_answer"),
+    # Before the token pattern, which would take "reponse" for a token.
+    path("invitations/reponse/", members.invitation_response, name="invitation_response"),
     path("invitations/<str:token>/", members.invitation, name="invitation"),
     path("demandes-adhesion/", members.join_requests, name="join_requests"),
 ]

@@ -1,6 +1,7 @@
 """Forms of the partner space: join requests, invitations, members' roles."""
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from helice.accounts.models import MembershipRole
@@ -23,15 +24,27 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR)
 
 
-class RoleForm(forms.Form):
+class PerPersonForm(forms.Form):
+    """A form repeated on each row of a list of people: ``person`` (their name) is
+    added, visually hidden, to each label, so that every row's control has its own
+    accessible name ("Role, Jade Martin") while the page shows "Role"."""
+
+    def __init__(self, *args, person: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if person:
+            for field in self.fields.values():
+                field.label = format_html('{}<span class="visually-hidden">, {}</span>', field.label, person)
+
+
+class RoleForm(PerPersonForm):
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
 
 
-class AcceptJoinRequestForm(forms.Form):
+class AcceptJoinRequestForm(PerPersonForm):
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR)
 
 
-class RefuseJoinRequestForm(forms.Form):
+class RefuseJoinRequestForm(PerPersonForm):
     reason = forms.CharField(
         label=_("Reason for the refusal"),
         help_text=_("The person will read it in their space and in an email."),

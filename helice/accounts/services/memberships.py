@@ -18,23 +18,26 @@ States of join requests and invitations (``RequestStatus``)::
 
 Every other change is refused: ``TRANSITIONS`` below is the one place that says so.
 
-Emails are sent after the transaction commits; a mail server failure is logged
-and never undoes what was saved."""
+Emails go through ``helice.core.mail`` (rendered in the site's language). Join
+request emails are sent after the transaction commits; a mail server failure is
+logged and never undoes what was saved. Invitation emails carry the only copy of
+the link, so ``invitation_create`` and ``invitation_resend`` commit first
+(a durable transaction: never call them inside another one), then send, and say
+whether the server took the email (``SentInvitation.sent``); an invitation whose
+current link was not sent has an empty ``last_sent_at`` and is resent from the
+members page."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import timedelta
+from typing import NamedTuple
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -48,10 +51,8 @@ from helice.accounts.models import (
     hash_token,
 )
 from helice.accounts.rules import forget_roles
-from helice.core import roles
+from helice.core import mail, roles
 from helice.directory.models import Organization, PublicationStatus
-
-logger = logging.getLogger(__name__)
 
 MANAGE_MEMBERS = "accounts.manage_members"
 
@@ -72,53 +73,79 @@ class InvalidTransition(MembershipError):
     """A join request or an invitation cannot go from its state to the one asked."""
 
 
+class SentInvitation(NamedTuple):
+    """What ``invitation_create`` and ``invitation_resend`` return: the invitation,
+    its raw token (only in the email; the database keeps its hash) and whether the
+    mail server took the email (False: the invitation stays pending, resend it)."""
+
+    invitation: Invitation
+    token: str
+    sent: bool
+
+
 def invitation_valid_days() -> int:
     return settings.INVITATION_VALID_DAYS
 
 
+def _state_error(obj: JoinRequest | Invitation) -> InvalidTransition:
+    return InvalidTransition(
+        _("This cannot be done: it is already %(state)s.") % {"state": RequestStatus(obj.status).label.lower()},
+        code="invalid_transition",
+    )
+
+
 def _transition(obj: JoinRequest | Invitation, target: str) -> None:
     """Move ``obj`` to ``target`` or refuse, following ``TRANSITIONS``."""
-    current = obj.status
-    if target not in TRANSITIONS.get(current, frozenset()):
-        raise InvalidTransition(
-            _("This cannot be done: it is already %(state)s.") % {"state": RequestStatus(current).label.lower()},
-            code="invalid_transition",
-        )
+    if target not in TRANSITIONS.get(obj.status, frozenset()):
+        raise _state_error(obj)
     obj.status = target
 
 
 def _require(user, perm: str, organization: Organization) -> None:
+    """``organization`` is the one of the row locked in the database, never the
+    caller's instance (which may be stale or point elsewhere)."""
     if user is None or not user.is_authenticated or not user.has_perm(perm, organization):
         raise PermissionDenied(_("You may not manage the members of this organisation."))
 
 
-def _lock_memberships(organization: Organization) -> list[Membership]:
-    """Lock the organisation's memberships until the transaction ends, so that two
-    administrators cannot demote or remove each other at the same time and leave
-    the organisation without any (no-op on SQLite, which serialises writes)."""
-    return list(Membership.objects.select_for_update().filter(organization=organization).order_by("pk"))
+def _gone() -> MembershipError:
+    return MembershipError(_("This person is no longer a member of the organisation."), code="gone")
 
 
-def _ensure_an_admin_remains(organization: Organization, membership: Membership, *, removing: bool) -> None:
-    """Refuse to remove or demote the last administrator of an organisation."""
-    locked = _lock_memberships(organization)
+def _locked_membership(membership: Membership) -> tuple[Membership, list[Membership]]:
+    """The membership as it is in the database and all its organisation's
+    memberships, locked until the transaction ends (always in the same order, by
+    pk), so that two administrators cannot demote or remove each other at the same
+    time and leave the organisation without any (no-op on SQLite, which serialises
+    writes)."""
+    organization_id = Membership.objects.filter(pk=membership.pk).values_list("organization_id", flat=True).first()
+    if organization_id is None:
+        raise _gone()
+    locked = list(
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .filter(organization_id=organization_id)
+        .order_by("pk")
+    )
     current = next((m for m in locked if m.pk == membership.pk), None)
     if current is None:
-        raise MembershipError(_("This person is no longer a member of the organisation."), code="gone")
+        raise _gone()
+    return current, locked
+
+
+def _ensure_an_admin_remains(current: Membership, locked: list[Membership], *, removing: bool) -> None:
+    """Refuse to remove or demote the last administrator of an organisation."""
     if current.role != MembershipRole.ADMIN:
         return
-    admins = [m for m in locked if m.role == MembershipRole.ADMIN]
-    if len(admins) <= 1:
-        if removing:
-            message = _(
-                "%(name)s is the organisation's last administrator: name another administrator before they leave."
-            )
-        else:
-            message = _(
-                "%(name)s is the organisation's last administrator: name another administrator "
-                "before changing their role."
-            )
-        raise MembershipError(message % {"name": current.user}, code="last_admin")
+    if sum(1 for m in locked if m.role == MembershipRole.ADMIN) > 1:
+        return
+    if removing:
+        message = _("%(name)s is the organisation's last administrator: name another administrator before they leave.")
+    else:
+        message = _(
+            "%(name)s is the organisation's last administrator: name another administrator before changing their role."
+        )
+    raise MembershipError(message % {"name": current.user.public_name}, code="last_admin")
 
 
 def _valid_role(role: str) -> str:
@@ -127,32 +154,7 @@ def _valid_role(role: str) -> str:
     return role
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 # --- emails -------------------------------------------------------------------------
-
-
-def _send_later(*, template: str, context: dict, recipients: list[str]) -> None:
-    """Send ``accounts/email/<template>_subject.txt`` / ``_body.txt`` once the
-    transaction commits, in the language active now. A failure is logged only."""
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-    language = translation.get_language() or settings.LANGUAGE_CODE
-
-    def send():
-        try:
-            with translation.override(language):
-                full = {"site_name": getattr(settings, "HELICE_SITE_NAME", "Hélice"), **context}
-                subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", full).split())
-                body = render_to_string(f"accounts/email/{template}_body.txt", full)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except Exception:
-            logger.exception("Could not send the %s email to %d recipient(s)", template, len(recipients))
-
-    transaction.on_commit(send)
 
 
 def _admin_emails(organization: Organization) -> list[str]:
@@ -166,15 +168,21 @@ def _admin_emails(organization: Organization) -> list[str]:
     )
 
 
-def _moderator_emails() -> list[str]:
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True, deleted_at__isnull=True)
-        .filter(Q(groups__name__in=[roles.MODERATOR, roles.ADMINISTRATOR]) | Q(is_superuser=True))
-        .exclude(email__isnull=True)
-        .exclude(email="")
+def _link(name: str, **kwargs) -> str:
+    """An absolute link for an email, in the email's language (the site's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return mail.absolute(reverse(name, kwargs=kwargs or None))
+
+
+def verified_email(user) -> str:
+    """The address organisation administrators see beside a join request: the
+    person's primary address if verified, else another verified one ("" if none)."""
+    return (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .order_by("-primary", "pk")
         .values_list("email", flat=True)
-        .distinct()
+        .first()
+        or ""
     )
 
 
@@ -203,54 +211,67 @@ def join_request_create(*, user, organization: Organization, message: str = "") 
                 )
         except IntegrityError as error:  # a simultaneous identical request
             raise MembershipError(_("You have already asked to join this organisation."), code="pending") from error
-        recipients = _admin_emails(organization) or _moderator_emails()
-        _send_later(
-            template="join_request",
+        mail.send_after_commit(
+            template="accounts/email/join_request",
             context={
                 "join_request": join_request,
                 "organization": organization,
-                "requester": user,
-                "members_url": _absolute(reverse("accounts:members", kwargs={"slug": organization.slug})),
+                "requester_name": user.public_name,
+                "requester_email": verified_email(user),
+                "members_url": _link("accounts:members", slug=organization.slug),
             },
-            recipients=recipients,
+            recipients=_admin_emails(organization) or mail.role_emails(roles.MODERATOR),
         )
     return join_request
 
 
 def _locked_join_request(join_request: JoinRequest) -> JoinRequest:
-    return JoinRequest.objects.select_for_update().select_related("user", "organization").get(pk=join_request.pk)
+    """The request as it is in the database, locked; refused cleanly when it was
+    deleted meanwhile (its author deleted their account)."""
+    locked = (
+        JoinRequest.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .filter(pk=join_request.pk)
+        .first()
+    )
+    if locked is None:
+        raise MembershipError(_("This join request no longer exists."), code="gone")
+    return locked
 
 
-def _tell_requester(join_request: JoinRequest) -> None:
-    _send_later(
-        template="join_request_decision",
+def _decide_join_request(locked: JoinRequest, target: str, *, by, reason: str = "") -> None:
+    """Accept or refuse a locked request through ``TRANSITIONS``; the requester is
+    told by email once the transaction commits."""
+    _transition(locked, target)
+    locked.decided_at = timezone.now()
+    locked.decided_by = by
+    locked.reason = reason
+    locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    mail.send_after_commit(
+        template="accounts/email/join_request_decision",
         context={
-            "join_request": join_request,
-            "organization": join_request.organization,
-            "accepted": join_request.status == RequestStatus.ACCEPTED,
-            "my_space_url": _absolute(reverse("accounts:my_space")),
+            "join_request": locked,
+            "organization": locked.organization,
+            "accepted": locked.status == RequestStatus.ACCEPTED,
+            "my_space_url": _link("accounts:my_space"),
         },
-        recipients=[join_request.user.email] if join_request.user.email else [],
+        recipients=[locked.user.email],
     )
 
 
 def join_request_accept(*, join_request: JoinRequest, by, role: str = MembershipRole.EDITOR) -> Membership:
     """Accept: the requester becomes a member with ``role`` and is told by email."""
-    _require(by, MANAGE_MEMBERS, join_request.organization)
     _valid_role(role)
     with transaction.atomic():
         locked = _locked_join_request(join_request)
-        _transition(locked, RequestStatus.ACCEPTED)
-        locked.decided_at = timezone.now()
-        locked.decided_by = by
-        locked.save(update_fields=["status", "decided_at", "decided_by"])
+        _require(by, MANAGE_MEMBERS, locked.organization)
+        _decide_join_request(locked, RequestStatus.ACCEPTED, by=by)
         membership, created = Membership.objects.get_or_create(
             user=locked.user, organization=locked.organization, defaults={"role": role, "added_by": by}
         )
         if not created and role == MembershipRole.ADMIN and membership.role != role:
             membership.role = role
             membership.save(update_fields=["role"])
-        _tell_requester(locked)
     join_request.refresh_from_db()
     forget_roles(join_request.user)
     return membership
@@ -258,28 +279,23 @@ def join_request_accept(*, join_request: JoinRequest, by, role: str = Membership
 
 def join_request_refuse(*, join_request: JoinRequest, by, reason: str) -> JoinRequest:
     """Refuse, with a reason the requester reads in their space and by email."""
-    _require(by, MANAGE_MEMBERS, join_request.organization)
     reason = (reason or "").strip()
-    if not reason:
-        raise MembershipError(_("Give the reason for the refusal: the person will read it."), code="reason")
     with transaction.atomic():
         locked = _locked_join_request(join_request)
-        _transition(locked, RequestStatus.REFUSED)
-        locked.decided_at = timezone.now()
-        locked.decided_by = by
-        locked.reason = reason
-        locked.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _tell_requester(locked)
+        _require(by, MANAGE_MEMBERS, locked.organization)
+        if not reason:
+            raise MembershipError(_("Give the reason for the refusal: the person will read it."), code="reason")
+        _decide_join_request(locked, RequestStatus.REFUSED, by=by, reason=reason)
     join_request.refresh_from_db()
     return join_request
 
 
 def join_request_withdraw(*, join_request: JoinRequest, by) -> JoinRequest:
     """The requester takes back a pending request."""
-    if by is None or not by.is_authenticated or by.pk != join_request.user_id:
-        raise PermissionDenied(_("Only the person who sent this request can withdraw it."))
     with transaction.atomic():
         locked = _locked_join_request(join_request)
+        if by is None or not by.is_authenticated or by.pk != locked.user_id:
+            raise PermissionDenied(_("Only the person who sent this request can withdraw it."))
         _transition(locked, RequestStatus.WITHDRAWN)
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_at"])
@@ -296,20 +312,68 @@ def _verified_emails(user) -> set[str]:
     return {e.lower() for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)}
 
 
-def invitation_create(*, organization: Organization, email: str, role: str, by) -> tuple[Invitation, str]:
-    """Invite ``email`` to act for ``organisation`` with ``role``.
+def _pending_invitation(organization: Organization, email: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_for_update()
+        .filter(organization=organization, email__iexact=email, status=RequestStatus.PENDING)
+        .first()
+    )
 
-    Returns the invitation and its raw token, which only goes into the email: the
-    database keeps its hash. Inviting an address that already has a pending
-    invitation refreshes it (new link, new expiry, new role) instead of adding one."""
+
+def _new_link(invitation: Invitation) -> str:
+    """Give ``invitation`` a new token (the old link stops working) and a new
+    expiry; the new link is not sent yet. Returns the raw token."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = timezone.now() + timedelta(days=invitation_valid_days())
+    invitation.last_sent_at = None
+    return token
+
+
+def _send_invitation(invitation: Invitation, token: str) -> bool:
+    """Email the link now (the invitation is committed); record when it was sent."""
+    sent = mail.send_now(
+        template="accounts/email/invitation",
+        context={
+            "invitation": invitation,
+            "organization": invitation.organization,
+            "role_label": MembershipRole(invitation.role).label,
+            "accept_url": _link("accounts:invitation", token=token),
+            "valid_days": invitation_valid_days(),
+        },
+        recipients=[invitation.email],
+    )
+    if sent:
+        now = timezone.now()
+        # Only if the link was not replaced meanwhile.
+        Invitation.objects.filter(pk=invitation.pk, token_hash=hash_token(token)).update(last_sent_at=now)
+        invitation.last_sent_at = now
+    return sent
+
+
+def _refresh(invitation: Invitation, *, role: str, by) -> str:
+    token = _new_link(invitation)
+    invitation.role = role
+    invitation.invited_by = by
+    invitation.created_at = timezone.now()
+    invitation.save()
+    return token
+
+
+def invitation_create(*, organization: Organization, email: str, role: str, by) -> SentInvitation:
+    """Invite ``email`` to act for ``organisation`` with ``role``, and email the link.
+
+    Inviting an address that already has a pending invitation refreshes it (new
+    link, new expiry, new role) instead of adding one; the database allows one
+    pending invitation per organisation and address (any case), so two
+    administrators inviting the same address at once end with one invitation.
+    Commits, then sends: not to be called inside a transaction."""
     _require(by, MANAGE_MEMBERS, organization)
     _valid_role(role)
     email = (email or "").strip()
     if not email:
         raise MembershipError(_("Enter an email address."), code="email")
-    token = secrets.token_urlsafe(32)
-    expires_at = timezone.now() + timedelta(days=invitation_valid_days())
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         already = Membership.objects.filter(organization=organization).filter(
             Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email, user__emailaddress__verified=True)
         )
@@ -317,32 +381,42 @@ def invitation_create(*, organization: Organization, email: str, role: str, by) 
             raise MembershipError(
                 _("%(email)s already belongs to a member of this organisation.") % {"email": email}, code="member"
             )
-        invitation = (
-            Invitation.objects.select_for_update()
-            .filter(organization=organization, email__iexact=email, status=RequestStatus.PENDING)
+        invitation = _pending_invitation(organization, email)
+        if invitation is None:
+            try:
+                with transaction.atomic():
+                    invitation = Invitation(organization=organization, email=email, role=role, invited_by=by)
+                    token = _new_link(invitation)
+                    invitation.save()
+            except IntegrityError:
+                # Someone invited the same address at the same moment: refresh theirs.
+                invitation = _pending_invitation(organization, email)
+                if invitation is None:
+                    raise
+                token = _refresh(invitation, role=role, by=by)
+        else:
+            token = _refresh(invitation, role=role, by=by)
+    return SentInvitation(invitation, token, _send_invitation(invitation, token))
+
+
+def invitation_resend(*, invitation: Invitation, by) -> SentInvitation:
+    """Send a pending invitation again with a new link (the old one stops working)
+    and a new expiry. Commits, then sends: not to be called inside a transaction."""
+    with transaction.atomic(durable=True):
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk=invitation.pk)
             .first()
         )
-        if invitation is None:
-            invitation = Invitation(organization=organization, email=email)
-        invitation.role = role
-        invitation.token_hash = hash_token(token)
-        invitation.invited_by = by
-        invitation.created_at = timezone.now()
-        invitation.expires_at = expires_at
-        invitation.save()
-        _send_later(
-            template="invitation",
-            context={
-                "invitation": invitation,
-                "organization": organization,
-                "inviter": by,
-                "role_label": MembershipRole(role).label,
-                "accept_url": _absolute(reverse("accounts:invitation", kwargs={"token": token})),
-                "valid_days": invitation_valid_days(),
-            },
-            recipients=[email],
-        )
-    return invitation, token
+        if locked is None:
+            raise MembershipError(_("This invitation no longer exists."), code="gone")
+        _require(by, MANAGE_MEMBERS, locked.organization)
+        if locked.status != RequestStatus.PENDING:
+            raise _state_error(locked)
+        token = _new_link(locked)
+        locked.save(update_fields=["token_hash", "expires_at", "last_sent_at"])
+    return SentInvitation(locked, token, _send_invitation(locked, token))
 
 
 def invitation_by_token(token: str) -> Invitation | None:
@@ -358,14 +432,21 @@ def _answerable(*, user, token: str | None, invitation: Invitation | None) -> In
     if (token is None) == (invitation is None):
         raise TypeError("Pass exactly one of token or invitation.")
     found = invitation_by_token(token) if token is not None else invitation
-    if found is None:
+    locked = None
+    if found is not None:
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk=found.pk)
+            .first()
+        )
+    if locked is None:  # unknown token, or deleted meanwhile
         raise MembershipError(_("This invitation link is not valid."), code="unknown")
-    locked = Invitation.objects.select_for_update().select_related("organization").get(pk=found.pk)
     if locked.email.lower() not in _verified_emails(user):
         raise MembershipError(
             _(
                 "This invitation was sent to %(email)s. Log in with that address, or add it to your account "
-                "and confirm it, to answer."
+                "(E-mail addresses page) and confirm it, to answer."
             )
             % {"email": locked.email},
             code="email_mismatch",
@@ -377,7 +458,9 @@ def _answerable(*, user, token: str | None, invitation: Invitation | None) -> In
 
 def invitation_accept(*, user, token: str | None = None, invitation: Invitation | None = None) -> Membership:
     """The invitee accepts (by the link's ``token`` or, from their space, the
-    ``invitation`` addressed to one of their verified emails) and becomes a member."""
+    ``invitation`` addressed to one of their verified emails) and becomes a member.
+    A join request they had also sent is accepted with it (and they are told, as
+    for every accepted request)."""
     with transaction.atomic():
         locked = _answerable(user=user, token=token, invitation=invitation)
         _transition(locked, RequestStatus.ACCEPTED)
@@ -392,10 +475,13 @@ def invitation_accept(*, user, token: str | None = None, invitation: Invitation 
         if not created and locked.role == MembershipRole.ADMIN and membership.role != MembershipRole.ADMIN:
             membership.role = MembershipRole.ADMIN
             membership.save(update_fields=["role"])
-        # A join request the person had also sent is answered by the same token.
-        JoinRequest.objects.filter(user=user, organization=locked.organization, status=RequestStatus.PENDING).update(
-            status=RequestStatus.ACCEPTED, decided_at=timezone.now(), decided_by=locked.invited_by
+        pending = (
+            JoinRequest.objects.select_for_update(of=("self",))
+            .select_related("user", "organization")
+            .filter(user=user, organization=locked.organization, status=RequestStatus.PENDING)
         )
+        for join_request in pending:
+            _decide_join_request(join_request, RequestStatus.ACCEPTED, by=locked.invited_by)
     forget_roles(user)
     return membership
 
@@ -412,9 +498,16 @@ def invitation_decline(*, user, token: str | None = None, invitation: Invitation
 
 def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
     """The organisation's administrators (or staff) cancel a pending invitation."""
-    _require(by, MANAGE_MEMBERS, invitation.organization)
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk=invitation.pk)
+            .first()
+        )
+        if locked is None:
+            raise MembershipError(_("This invitation no longer exists."), code="gone")
+        _require(by, MANAGE_MEMBERS, locked.organization)
         _transition(locked, RequestStatus.WITHDRAWN)
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_at"])
@@ -427,36 +520,43 @@ def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
 
 def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
     """Make a member an administrator or an editor; the last administrator stays one."""
-    _require(by, MANAGE_MEMBERS, membership.organization)
     _valid_role(role)
     with transaction.atomic():
+        current, locked = _locked_membership(membership)
+        _require(by, MANAGE_MEMBERS, current.organization)
         if role != MembershipRole.ADMIN:
-            _ensure_an_admin_remains(membership.organization, membership, removing=False)
-        updated = Membership.objects.filter(pk=membership.pk).update(role=role)
-        if not updated:
-            raise MembershipError(_("This person is no longer a member of the organisation."), code="gone")
+            _ensure_an_admin_remains(current, locked, removing=False)
+        Membership.objects.filter(pk=current.pk).update(role=role)
     membership.role = role
-    forget_roles(membership.user)
-    if by is not None and by.pk == membership.user_id:
-        forget_roles(by)
+    _forget(membership, by)
     return membership
 
 
 def membership_remove(*, membership: Membership, by) -> None:
     """An administrator (or staff) removes a member; not the last administrator."""
-    _require(by, MANAGE_MEMBERS, membership.organization)
-    _delete(membership)
+    with transaction.atomic():
+        current, locked = _locked_membership(membership)
+        _require(by, MANAGE_MEMBERS, current.organization)
+        _ensure_an_admin_remains(current, locked, removing=True)
+        Membership.objects.filter(pk=current.pk).delete()
+    _forget(membership, by)
+
+
+def membership_leave(*, membership: Membership, by) -> None:
+    """``by`` leaves the organisation (``membership`` must be theirs); the last
+    administrator must first name another."""
+    if by is None or not by.is_authenticated:
+        raise PermissionDenied(_("Only the member can leave the organisation."))
+    with transaction.atomic():
+        current, locked = _locked_membership(membership)
+        if by.pk != current.user_id:
+            raise PermissionDenied(_("Only the member can leave the organisation."))
+        _ensure_an_admin_remains(current, locked, removing=True)
+        Membership.objects.filter(pk=current.pk).delete()
+    _forget(membership, by)
+
+
+def _forget(membership: Membership, by) -> None:
+    forget_roles(membership.user)
     if by is not None and by.pk == membership.user_id:
         forget_roles(by)
-
-
-def membership_leave(*, membership: Membership) -> None:
-    """A member leaves the organisation; the last administrator must first name another."""
-    _delete(membership)
-
-
-def _delete(membership: Membership) -> None:
-    with transaction.atomic():
-        _ensure_an_admin_remains(membership.organization, membership, removing=True)
-        Membership.objects.filter(pk=membership.pk).delete()
-    forget_roles(membership.user)

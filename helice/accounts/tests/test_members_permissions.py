@@ -102,6 +102,13 @@ ACTIONS = {
         lambda w: {},
         lambda w: _status(w["invitation"]) == RequestStatus.WITHDRAWN,
     ),
+    "resend_invitation": (
+        "post",
+        "accounts:invitation_resend",
+        "invitation",
+        lambda w: {},
+        lambda w: Invitation.objects.get(pk=w["invitation"].pk).token_hash != w["invitation"].token_hash,
+    ),
 }
 
 SEE = {"editor_a", "admin_a", "moderator", "superuser"}
@@ -238,3 +245,4 @@ def test_answering_someone_elses_invitation_from_my_space_is_404(client, world):
     assert response.status_code == 404
     assert _status(invitation) == RequestStatus.PENDING
     assert JoinRequest.objects.filter(pk=world["join_request"].pk, status=RequestStatus.PENDING).exists()
+

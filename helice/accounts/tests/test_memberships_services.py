@@ -1,5 +1,6 @@
-"""Services of memberships: state machines, permissions, last administrator,
-invitations (email match, expiry, refresh) and emails after commit."""
+"""Services of memberships: state machines, permissions (checked on the rows as
+they are in the database), last administrator, invitations (email match, expiry,
+refresh, one pending per address, resend) and emails (in the site's language)."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from helice.accounts.models import Invitation, JoinRequest, Membership, MembershipRole, RequestStatus, hash_token
@@ -70,13 +72,29 @@ def test_join_request_create_tells_the_admins(django_capture_on_commit_callbacks
     assert f"/mon-espace/organisations/{admin.organization.slug}/membres/" in mail.outbox[0].body
 
 
+def test_emails_are_in_the_sites_language_and_name_the_requester(django_capture_on_commit_callbacks):
+    """Rendered in settings.LANGUAGE_CODE (French) whatever the active language (English
+    here); the requester by public name and verified address, never the generated username."""
+    admin = MembershipFactory(admin=True)
+    user = UserFactory(verified=True, username="u-3f9a1c", email="jade@example.org", display_name="Jade Martin")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.join_request_create(user=user, organization=admin.organization, message="")
+    email = mail.outbox[0]
+    assert email.subject == f"Nouvelle demande pour rejoindre {admin.organization.name}"
+    assert "Jade Martin" in email.body and "jade@example.org" in email.body and "u-3f9a1c" not in email.body
+    # Links in the email's language too (French: no /en/ prefix).
+    assert f"/mon-espace/organisations/{admin.organization.slug}/membres/" in email.body and "/en/" not in email.body
+
+
 def test_join_request_without_admin_goes_to_moderators(django_capture_on_commit_callbacks):
     organization = OrganizationFactory()
     moderator = UserFactory(verified=True, moderator=True)
+    administrator = UserFactory(verified=True, administrator=True)  # holds every staff role
     UserFactory(verified=True)  # a simple user is not told
+    UserFactory(verified=True, strategy_manager=True)  # nor another staff role
     with django_capture_on_commit_callbacks(execute=True):
         services.join_request_create(user=UserFactory(), organization=organization, message="")
-    assert [m.to for m in mail.outbox] == [[moderator.email]]
+    assert [m.to for m in mail.outbox] == [sorted([moderator.email, administrator.email])]
 
 
 def test_join_request_refused_when_member_pending_or_unpublished():
@@ -157,36 +175,109 @@ def test_mail_failure_keeps_the_request(settings, django_capture_on_commit_callb
             user=UserFactory(), organization=admin.organization, message="Gardez-moi"
         )
     assert JoinRequest.objects.get(pk=join_request.pk).message == "Gardez-moi"
-    assert "Could not send the join_request email" in caplog.text
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation, _token = services.invitation_create(
-            organization=admin.organization, email="new@example.org", role="editor", by=admin.user
-        )
-    assert Invitation.objects.filter(pk=invitation.pk, status=PENDING).exists()
+    assert "Could not send the accounts/email/join_request e-mail" in caplog.text
+    invitation, _token, sent = services.invitation_create(
+        organization=admin.organization, email="new@example.org", role="editor", by=admin.user
+    )
+    assert sent is False
+    assert Invitation.objects.filter(pk=invitation.pk, status=PENDING, last_sent_at=None).exists()
 
 
 # --- invitations ------------------------------------------------------------------------
 
 
-def test_invitation_create_stores_only_the_hash_and_emails_the_link(django_capture_on_commit_callbacks):
+def test_invitation_create_stores_only_the_hash_and_emails_the_link():
+    """Sent at once (after its own commit), so the caller knows whether it left."""
     admin = MembershipFactory(admin=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation, token = services.invitation_create(
-            organization=admin.organization, email="Claire@Example.org", role="admin", by=admin.user
-        )
+    invitation, token, sent = services.invitation_create(
+        organization=admin.organization, email="Claire@Example.org", role="admin", by=admin.user
+    )
+    assert sent is True
     assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
     assert invitation.expires_at > timezone.now() + timedelta(days=13)
+    assert Invitation.objects.get(pk=invitation.pk).last_sent_at is not None
     assert mail.outbox[0].to == ["Claire@Example.org"]
+    assert mail.outbox[0].subject == f"Invitation à agir pour {admin.organization.name}"
     assert f"/mon-espace/invitations/{token}/" in mail.outbox[0].body
+
+
+def test_invitation_create_refuses_to_run_inside_a_transaction():
+    """It commits before sending: inside a caller's transaction the email could
+    announce an invitation that is then rolled back."""
+    admin = MembershipFactory(admin=True)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.invitation_create(organization=admin.organization, email="x@example.org", role="editor", by=admin.user)
+    assert not mail.outbox
+
+
+def test_failed_invitation_email_is_resent_with_a_new_link(settings):
+    admin = MembershipFactory(admin=True)
+    settings.EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
+    invitation, token1, sent = services.invitation_create(
+        organization=admin.organization, email="lost@example.org", role="editor", by=admin.user
+    )
+    assert sent is False and Invitation.objects.get(pk=invitation.pk).last_sent_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    resent, token2, sent = services.invitation_resend(invitation=invitation, by=admin.user)
+    assert sent is True and token2 != token1 and resent.pk == invitation.pk
+    stored = Invitation.objects.get(pk=invitation.pk)
+    assert stored.token_hash == hash_token(token2) and stored.last_sent_at is not None
+    assert stored.status == PENDING and not stored.is_expired
+    assert services.invitation_by_token(token1) is None
+    assert mail.outbox[-1].to == ["lost@example.org"] and token2 in mail.outbox[-1].body
+
+
+def test_invitation_resend_needs_the_permission_and_a_pending_invitation():
+    invitation, _token = make_invitation()
+    editor = MembershipFactory(organization=invitation.organization)
+    admin = MembershipFactory(admin=True, organization=invitation.organization)
+    with pytest.raises(PermissionDenied):
+        services.invitation_resend(invitation=invitation, by=editor.user)
+    services.invitation_revoke(invitation=invitation, by=admin.user)
+    with pytest.raises(services.InvalidTransition):
+        services.invitation_resend(invitation=invitation, by=admin.user)
+    assert not mail.outbox
+
+
+def test_one_pending_invitation_per_organisation_and_address_in_the_database():
+    invitation, _token = make_invitation(email="dup@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvitationFactory(organization=invitation.organization, email="DUP@example.org")
+    # Answered invitations do not count; another organisation neither.
+    Invitation.objects.filter(pk=invitation.pk).update(status=REFUSED)
+    InvitationFactory(organization=invitation.organization, email="DUP@example.org")
+    InvitationFactory(email="dup@example.org")
+
+
+def test_simultaneous_invitations_of_one_address_end_as_one(monkeypatch):
+    """Another administrator's invitation is committed between our check and our
+    insert: the constraint refuses ours and we refresh theirs."""
+    admin = MembershipFactory(admin=True)
+    theirs, _token = make_invitation(organization=admin.organization, email="race@example.org")
+    real = services._pending_invitation
+    calls = []
+
+    def not_seen_the_first_time(organization, email):
+        calls.append(email)
+        return None if len(calls) == 1 else real(organization, email)
+
+    monkeypatch.setattr(services, "_pending_invitation", not_seen_the_first_time)
+    invitation, token, sent = services.invitation_create(
+        organization=admin.organization, email="Race@example.org", role="admin", by=admin.user
+    )
+    assert len(calls) == 2 and sent
+    assert invitation.pk == theirs.pk and Invitation.objects.count() == 1
+    assert Invitation.objects.get(pk=theirs.pk).token_hash == hash_token(token)
 
 
 def test_reinviting_a_pending_email_refreshes_it(settings):
     settings.INVITATION_VALID_DAYS = 3
     admin = MembershipFactory(admin=True)
-    first, token1 = services.invitation_create(
+    first, token1, _sent = services.invitation_create(
         organization=admin.organization, email="a@example.org", role="editor", by=admin.user
     )
-    second, token2 = services.invitation_create(
+    second, token2, _sent = services.invitation_create(
         organization=admin.organization, email="A@example.org", role="admin", by=admin.user
     )
     assert first.pk == second.pk and token1 != token2
@@ -263,11 +354,19 @@ def test_invitation_decline_and_revoke():
         services.invitation_revoke(invitation=other, by=admin.user)
 
 
-def test_accepting_an_invitation_answers_a_pending_join_request():
+def test_accepting_an_invitation_answers_a_pending_join_request(django_capture_on_commit_callbacks):
+    """Through the state machine and its email rule, like any accepted request."""
     join_request = JoinRequestFactory()
-    _invitation, token = make_invitation(organization=join_request.organization, email=join_request.user.email)
-    services.invitation_accept(token=token, user=join_request.user)
-    assert JoinRequest.objects.get(pk=join_request.pk).status == ACCEPTED
+    inviter = MembershipFactory(admin=True, organization=join_request.organization).user
+    _invitation, token = make_invitation(
+        organization=join_request.organization, email=join_request.user.email, invited_by=inviter
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_accept(token=token, user=join_request.user)
+    join_request.refresh_from_db()
+    assert join_request.status == ACCEPTED and join_request.decided_by == inviter and join_request.decided_at
+    assert [m.to for m in mail.outbox] == [[join_request.user.email]]
+    assert mail.outbox[0].subject == f"Vous avez rejoint {join_request.organization.name}"
 
 
 def test_unknown_token():
@@ -288,15 +387,15 @@ def test_last_admin_cannot_be_removed_demoted_or_leave():
     with pytest.raises(services.MembershipError, match="last administrator"):
         services.membership_change_role(membership=admin, role="editor", by=admin.user)
     with pytest.raises(services.MembershipError, match="last administrator"):
-        services.membership_leave(membership=admin)
+        services.membership_leave(membership=admin, by=admin.user)
     assert Membership.objects.get(pk=admin.pk).role == "admin"
     # With a second administrator, the first may step down.
     second = MembershipFactory(admin=True, organization=admin.organization)
     services.membership_change_role(membership=admin, role="editor", by=admin.user)
     assert Membership.objects.get(pk=admin.pk).role == "editor"
     with pytest.raises(services.MembershipError):
-        services.membership_leave(membership=second)
-    services.membership_leave(membership=admin)
+        services.membership_leave(membership=second, by=second.user)
+    services.membership_leave(membership=admin, by=admin.user)
     assert list(Membership.objects.filter(organization=admin.organization)) == [second]
 
 
@@ -318,3 +417,80 @@ def test_membership_changes_need_the_permission_and_forget_roles():
     assert organization_roles(editor.user) == {admin.organization.pk: "admin"}
     with pytest.raises(services.MembershipError, match="Unknown role"):
         services.membership_change_role(membership=editor, role="owner", by=admin.user)
+
+
+def test_last_admin_message_names_the_public_name_not_the_username():
+    admin = MembershipFactory(admin=True, user=UserFactory(username="u-77aa", display_name="Claire Dupuis"))
+    with pytest.raises(services.MembershipError, match="Claire Dupuis") as refusal:
+        services.membership_leave(membership=admin, by=admin.user)
+    assert "u-77aa" not in str(refusal.value)
+
+
+def test_only_the_member_can_leave():
+    admin = MembershipFactory(admin=True)
+    editor = MembershipFactory(organization=admin.organization)
+    for by in (admin.user, UserFactory(moderator=True), None):
+        with pytest.raises(PermissionDenied):
+            services.membership_leave(membership=editor, by=by)
+    assert Membership.objects.filter(pk=editor.pk).exists()
+    services.membership_leave(membership=editor, by=editor.user)
+    assert not Membership.objects.filter(pk=editor.pk).exists()
+
+
+# --- permissions on the rows as stored, rows deleted meanwhile ----------------------------
+
+
+def test_permission_is_checked_on_the_stored_organisation_not_the_callers_instance():
+    """An instance pointing to the caller's organisation (stale, or forged) does not
+    let B's administrator act on A's objects."""
+    a, b = OrganizationFactory(), OrganizationFactory()
+    admin_b = MembershipFactory(admin=True, organization=b).user
+    MembershipFactory(admin=True, organization=a)
+    join_request = JoinRequestFactory(organization=a)
+    invitation, _token = make_invitation(organization=a)
+    member = MembershipFactory(organization=a)
+    for obj in (join_request, invitation, member):
+        obj.organization = b
+    attempts = [
+        lambda: services.join_request_accept(join_request=join_request, by=admin_b, role="editor"),
+        lambda: services.join_request_refuse(join_request=join_request, by=admin_b, reason="Non."),
+        lambda: services.invitation_revoke(invitation=invitation, by=admin_b),
+        lambda: services.invitation_resend(invitation=invitation, by=admin_b),
+        lambda: services.membership_change_role(membership=member, role="admin", by=admin_b),
+        lambda: services.membership_remove(membership=member, by=admin_b),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert JoinRequest.objects.get(pk=join_request.pk).status == PENDING
+    assert Invitation.objects.get(pk=invitation.pk).status == PENDING
+    assert Membership.objects.get(pk=member.pk).role == "editor"
+
+
+def test_rows_deleted_meanwhile_are_refused_cleanly():
+    """The author deleted their account between the page and the click: a refusal
+    for the person (409 in the views), never DoesNotExist."""
+    admin = MembershipFactory(admin=True)
+    join_request = JoinRequestFactory(organization=admin.organization)
+    invitation, token = make_invitation(organization=admin.organization, email="gone@example.org")
+    invitee = UserFactory(email="gone@example.org", verified=True)
+    member = MembershipFactory(organization=admin.organization)
+    JoinRequest.objects.filter(pk=join_request.pk).delete()
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    Membership.objects.filter(pk=member.pk).delete()
+    attempts = [
+        lambda: services.join_request_accept(join_request=join_request, by=admin.user, role="editor"),
+        lambda: services.join_request_refuse(join_request=join_request, by=admin.user, reason="Non."),
+        lambda: services.join_request_withdraw(join_request=join_request, by=join_request.user),
+        lambda: services.invitation_accept(invitation=invitation, user=invitee),
+        lambda: services.invitation_decline(invitation=invitation, user=invitee),
+        lambda: services.invitation_accept(token=token, user=invitee),
+        lambda: services.invitation_revoke(invitation=invitation, by=admin.user),
+        lambda: services.invitation_resend(invitation=invitation, by=admin.user),
+        lambda: services.membership_change_role(membership=member, role="admin", by=admin.user),
+        lambda: services.membership_remove(membership=member, by=admin.user),
+        lambda: services.membership_leave(membership=member, by=member.user),
+    ]
+    for attempt in attempts:
+        with pytest.raises(services.MembershipError):
+            attempt()

@@ -6,13 +6,19 @@ action (403 when not allowed), and finds the membership, invitation or join
 request by its id *within that organisation* (404 otherwise: an id of another
 organisation's object in this URL never reaches it). Services check permissions
 again. Bad input gets the page back with the form's errors and a 400; a refusal
-of the domain (last administrator, already answered) a message and a 409."""
+of the domain (last administrator, already answered) a message and a 409.
+
+The invitation link (``/mon-espace/invitations/<token>/``) only puts the
+invitation's id in the session and redirects to a URL without the token
+(``accounts:invitation_response``), which shows and answers it: the token does not
+stay in the address bar, the history, the ``next=`` of the login page or the
+Referer of the page's requests. The session survives logging in (Django renews its
+key, not its data)."""
 
 from http import HTTPStatus
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +46,7 @@ INVITE_RATE = "20/h/user"
 JOIN_RATE = "10/h/user"
 ANSWER_RATE = "30/h/user"
 STAFF_PER_PAGE = 25
+INVITATION_SESSION_KEY = "accounts.invitation_id"
 
 
 def _manageable(request, slug) -> Organization:
@@ -58,28 +65,28 @@ def _render_members(request, organization, *, bound=None, status=HTTPStatus.OK):
     with its errors in place of the blank one."""
     can_manage = request.user.has_perm("accounts.manage_members", organization)
 
-    def form(cls, prefix, **initial):
+    def form(cls, prefix, person="", **initial):
         if bound is not None and bound.prefix == prefix:
             return bound
-        return cls(prefix=prefix, initial=initial)
+        return cls(prefix=prefix, initial=initial, person=person)
 
     members = list(selectors.organization_members(organization))
     context = {
         "organization": organization,
         "can_manage": can_manage,
-        "members": [(m, form(RoleForm, f"member-{m.pk}", role=m.role)) for m in members],
+        "members": [(m, form(RoleForm, f"member-{m.pk}", m.user.public_name, role=m.role)) for m in members],
         "admin_count": sum(1 for m in members if m.role == MembershipRole.ADMIN),
         "my_membership": next((m for m in members if m.user_id == request.user.pk), None),
     }
     if can_manage:
         context.update(
-            invite_form=form(InvitationForm, "invite", role=MembershipRole.EDITOR),
+            invite_form=(bound if bound is not None and bound.prefix == "invite" else InvitationForm(prefix="invite")),
             invitations=list(selectors.organization_pending_invitations(organization)),
             join_requests=[
                 (
                     jr,
-                    form(AcceptJoinRequestForm, f"accept-{jr.pk}", role=MembershipRole.EDITOR),
-                    form(RefuseJoinRequestForm, f"refuse-{jr.pk}"),
+                    form(AcceptJoinRequestForm, f"accept-{jr.pk}", jr.user.public_name, role=MembershipRole.EDITOR),
+                    form(RefuseJoinRequestForm, f"refuse-{jr.pk}", jr.user.public_name),
                 )
                 for jr in selectors.organization_pending_join_requests(organization)
             ],
@@ -110,12 +117,43 @@ def invite(request, slug):
     if not form.is_valid():
         return _render_members(request, organization, bound=form, status=HTTPStatus.BAD_REQUEST)
     try:
-        invitation, _token = services.invitation_create(
+        result = services.invitation_create(
             organization=organization, email=form.cleaned_data["email"], role=form.cleaned_data["role"], by=request.user
         )
     except services.MembershipError as error:
         return _refused(request, organization, error)
-    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    _report_sending(request, result)
+    return redirect(_members_url(organization))
+
+
+def _report_sending(request, result: services.SentInvitation) -> None:
+    if result.sent:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": result.invitation.email})
+    else:
+        messages.error(
+            request,
+            _(
+                "The invitation of %(email)s is saved, but the e-mail could not be sent; use Resend in the list "
+                "of pending invitations."
+            )
+            % {"email": result.invitation.email},
+        )
+
+
+@login_required
+@require_POST
+def invitation_resend(request, slug, pk):
+    """A new link for a pending invitation, e-mailed again (counts as an invitation
+    for the rate limit)."""
+    organization = _manageable(request, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, organization=organization)
+    if not ratelimit.hit(request, "accounts.invite", rate=INVITE_RATE):
+        return ratelimit.too_many_requests(request)
+    try:
+        result = services.invitation_resend(invitation=invitation, by=request.user)
+    except services.MembershipError as error:
+        return _refused(request, organization, error)
+    _report_sending(request, result)
     return redirect(_members_url(organization))
 
 
@@ -124,7 +162,7 @@ def invite(request, slug):
 def member_role(request, slug, pk):
     organization = _manageable(request, slug)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, organization=organization)
-    form = RoleForm(request.POST, prefix=f"member-{membership.pk}")
+    form = RoleForm(request.POST, prefix=f"member-{membership.pk}", person=membership.user.public_name)
     if not form.is_valid():
         return _render_members(request, organization, bound=form, status=HTTPStatus.BAD_REQUEST)
     try:
@@ -133,7 +171,8 @@ def member_role(request, slug, pk):
         return _refused(request, organization, error)
     messages.success(
         request,
-        _("%(name)s is now: %(role)s.") % {"name": membership.user, "role": MembershipRole(membership.role).label},
+        _("%(name)s is now: %(role)s.")
+        % {"name": membership.user.public_name, "role": MembershipRole(membership.role).label},
     )
     return redirect(_members_url(organization))
 
@@ -147,7 +186,9 @@ def member_remove(request, slug, pk):
         services.membership_remove(membership=membership, by=request.user)
     except services.MembershipError as error:
         return _refused(request, organization, error)
-    messages.success(request, _("%(name)s no longer belongs to the organisation.") % {"name": membership.user})
+    messages.success(
+        request, _("%(name)s no longer belongs to the organisation.") % {"name": membership.user.public_name}
+    )
     if not request.user.has_perm("accounts.view_organization_space", organization):
         return redirect("accounts:my_space")
     return redirect(_members_url(organization))
@@ -159,7 +200,7 @@ def leave(request, slug):
     organization = selectors.space_organization(request.user, slug)
     membership = get_object_or_404(Membership, organization=organization, user=request.user)
     try:
-        services.membership_leave(membership=membership)
+        services.membership_leave(membership=membership, by=request.user)
     except services.MembershipError as error:
         return _refused(request, organization, error)
     messages.success(request, _("You have left %(organization)s.") % {"organization": organization})
@@ -184,14 +225,14 @@ def invitation_revoke(request, slug, pk):
 def join_request_accept(request, slug, pk):
     organization = _manageable(request, slug)
     join_request = get_object_or_404(JoinRequest.objects.select_related("user"), pk=pk, organization=organization)
-    form = AcceptJoinRequestForm(request.POST, prefix=f"accept-{join_request.pk}")
+    form = AcceptJoinRequestForm(request.POST, prefix=f"accept-{join_request.pk}", person=join_request.user.public_name)
     if not form.is_valid():
         return _render_members(request, organization, bound=form, status=HTTPStatus.BAD_REQUEST)
     try:
         services.join_request_accept(join_request=join_request, by=request.user, role=form.cleaned_data["role"])
     except services.MembershipError as error:
         return _refused(request, organization, error)
-    messages.success(request, _("%(name)s has joined the organisation.") % {"name": join_request.user})
+    messages.success(request, _("%(name)s has joined the organisation.") % {"name": join_request.user.public_name})
     return redirect(_members_url(organization))
 
 
@@ -200,14 +241,14 @@ def join_request_accept(request, slug, pk):
 def join_request_refuse(request, slug, pk):
     organization = _manageable(request, slug)
     join_request = get_object_or_404(JoinRequest.objects.select_related("user"), pk=pk, organization=organization)
-    form = RefuseJoinRequestForm(request.POST, prefix=f"refuse-{join_request.pk}")
+    form = RefuseJoinRequestForm(request.POST, prefix=f"refuse-{join_request.pk}", person=join_request.user.public_name)
     if not form.is_valid():
         return _render_members(request, organization, bound=form, status=HTTPStatus.BAD_REQUEST)
     try:
         services.join_request_refuse(join_request=join_request, by=request.user, reason=form.cleaned_data["reason"])
     except services.MembershipError as error:
         return _refused(request, organization, error)
-    messages.success(request, _("The request of %(name)s is refused.") % {"name": join_request.user})
+    messages.success(request, _("The request of %(name)s is refused.") % {"name": join_request.user.public_name})
     return redirect(_members_url(organization))
 
 
@@ -273,16 +314,31 @@ def _gone(request, invitation, *, status):
     return render(request, "accounts/invitation_gone.html", {"invitation": invitation}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 def invitation(request, token):
-    """The link in an invitation email. Anonymous visitors log in (or sign up)
-    first and come back here."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    """The link in an invitation email: remembers the invitation in the session and
+    redirects to ``invitation_response``, a URL without the token (anonymous
+    visitors log in, or sign up, on the way). Unknown links answer 404, used or
+    expired ones 410."""
     invitation = services.invitation_by_token(token)
     if invitation is None:
         return _gone(request, None, status=HTTPStatus.NOT_FOUND)
     if invitation.status != RequestStatus.PENDING or invitation.is_expired:
+        return _gone(request, invitation, status=HTTPStatus.GONE)
+    request.session[INVITATION_SESSION_KEY] = invitation.pk
+    return redirect("accounts:invitation_response")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_response(request):
+    """Show and answer the invitation whose link was opened in this session."""
+    pk = request.session.get(INVITATION_SESSION_KEY)
+    invitation = Invitation.objects.select_related("organization").filter(pk=pk).first() if pk else None
+    if invitation is None:
+        return _gone(request, None, status=HTTPStatus.NOT_FOUND)
+    if invitation.status != RequestStatus.PENDING or invitation.is_expired:
+        request.session.pop(INVITATION_SESSION_KEY, None)
         return _gone(request, invitation, status=HTTPStatus.GONE)
     email_matches = invitation.email.lower() in {e.lower() for e in selectors.user_verified_emails(request.user)}
     status = HTTPStatus.OK
@@ -293,11 +349,14 @@ def invitation(request, token):
         form = InvitationAnswerForm(request.POST)
         if form.is_valid():
             try:
-                return _answer(request, form.cleaned_data["decision"], token=token)
+                response = _answer(request, form.cleaned_data["decision"], invitation=invitation)
             except services.MembershipError as error:
                 for message in error.messages:
                     messages.error(request, message)
                 status = HTTPStatus.CONFLICT
+            else:
+                request.session.pop(INVITATION_SESSION_KEY, None)
+                return response
         else:
             status = HTTPStatus.BAD_REQUEST
     context = {

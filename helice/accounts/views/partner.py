@@ -21,11 +21,12 @@ def my_space(request):
     user = request.user
     memberships = list(selectors.user_memberships(user))
     moderator = is_moderator(user)
+    verified_emails = selectors.user_verified_emails(user)
     context = {
         "memberships": memberships,
         "join_requests": list(selectors.user_join_requests(user)[:50]),
-        "invitations": list(selectors.user_pending_invitations(user)),
-        "verified_emails": selectors.user_verified_emails(user),
+        "invitations": list(selectors.user_pending_invitations(user, verified_emails)),
+        "verified_emails": verified_emails,
         "is_moderator": moderator,
         "pending_join_request_count": selectors.pending_join_requests().count() if moderator else 0,
     }
