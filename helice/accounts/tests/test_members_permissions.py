@@ -246,3 +246,91 @@ def test_answering_someone_elses_invitation_from_my_space_is_404(client, world):
     assert _status(invitation) == RequestStatus.PENDING
     assert JoinRequest.objects.filter(pk=world["join_request"].pk, status=RequestStatus.PENDING).exists()
 
+
+# --- the Django admin is no way around the rules ----------------------------------------------
+
+
+def _admin_client(client, user):
+    return _client(client, user)
+
+
+def test_user_admin_powers_are_changed_by_superusers_only(client):
+    """An administrator-role staff member allowed to change users cannot make
+    themselves superuser, staff, or give themselves groups or permissions."""
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(verified=True, administrator=True, is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"], content_type__app_label="accounts")
+    )
+    url = reverse("admin:accounts_user_change", args=[staff.pk])
+    client = _admin_client(client, staff)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("is_superuser", "is_staff", "groups", "user_permissions"):
+        assert f'name="{name}"' not in html
+    data = {
+        "username": staff.username,
+        "email": staff.email,
+        "display_name": "Moi",
+        "participant_category": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+    staff.refresh_from_db()
+    assert staff.display_name == "Moi" and not staff.is_superuser
+    # A superuser's account is not theirs to change.
+    boss = UserFactory(is_superuser=True, is_staff=True)
+    assert (
+        client.post(
+            reverse("admin:accounts_user_change", args=[boss.pk]), {**data, "username": boss.username}
+        ).status_code
+        == 403
+    )
+    # A superuser still can.
+    superuser = UserFactory(verified=True, is_superuser=True, is_staff=True)
+    assert 'name="is_superuser"' in _admin_client(client, superuser).get(url).content.decode()
+
+
+def test_membership_admin_keeps_the_last_administrator(client):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    admin = MembershipFactory(admin=True)
+    editor = MembershipFactory(organization=admin.organization)
+    superuser = UserFactory(verified=True, is_superuser=True, is_staff=True)
+    client = _admin_client(client, superuser)
+    # The role is read-only on an existing membership.
+    change = client.get(reverse("admin:accounts_membership_change", args=[admin.pk])).content.decode()
+    assert 'name="role"' not in change
+    # Deleting the last administrator is refused; deleting an editor goes through the service.
+    assert client.get(reverse("admin:accounts_membership_delete", args=[admin.pk])).status_code == 403
+    assert client.post(reverse("admin:accounts_membership_delete", args=[admin.pk]), {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=admin.pk).exists()
+    changelist = reverse("admin:accounts_membership_changelist")
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    response = client.post(
+        changelist, {"action": "make_editor", ACTION_CHECKBOX_NAME: [admin.pk, editor.pk]}, follow=True
+    )
+    assert Membership.objects.get(pk=admin.pk).role == "admin"
+    assert "dernier administrateur" in response.content.decode()
+    client.post(changelist, {"action": "remove_members", ACTION_CHECKBOX_NAME: [admin.pk, editor.pk]})
+    assert list(Membership.objects.filter(organization=admin.organization)) == [admin]
+
+
+def test_join_request_and_invitation_admin_are_read_only(client):
+    join_request = JoinRequestFactory()
+    invitation, _token = make_invitation()
+    client = _admin_client(client, UserFactory(verified=True, is_superuser=True, is_staff=True))
+    html = client.get(reverse("admin:accounts_joinrequest_change", args=[join_request.pk])).content.decode()
+    for name in ("status", "reason", "user", "organization"):
+        assert f'name="{name}"' not in html
+    assert client.get(reverse("admin:accounts_joinrequest_add")).status_code == 403
+    html = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk])).content.decode()
+    for name in ("status", "email", "role", "expires_at", "last_sent_at"):
+        assert f'name="{name}"' not in html
