@@ -1,4 +1,5 @@
 from django import template
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from helice.moderation import selectors as moderation_selectors
@@ -11,11 +12,10 @@ def organization_profile_panel(context, organization):
     """The profile panel of an organisation's page in the partner space."""
     user = context["request"].user
     history_url = None
-    if user.has_perm("moderation.view_history"):
-        revisions = moderation_selectors.object_history(organization)
-        if revisions.exists():
-            first = revisions.first()
-            history_url = reverse("moderation:history", args=[first.content_type_id, first.object_id])
+    # One query (is there a history?); the content type comes from Django's cache.
+    if user.has_perm("moderation.view_history") and moderation_selectors.object_history(organization).exists():
+        content_type = ContentType.objects.get_for_model(organization)
+        history_url = reverse("moderation:history", args=[content_type.pk, organization.pk])
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
