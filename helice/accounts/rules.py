@@ -25,17 +25,18 @@ def organization_roles(user) -> dict[int, str]:
     """{organization id: role} for this user, read once per user instance."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
-    cached = user.__dict__.get("_helice_memberships")
+    cached = getattr(user, "_helice_memberships", None)  # see core.roles.has_role
     if cached is None:
         cached = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
-        user.__dict__["_helice_memberships"] = cached
+        user._helice_memberships = cached
     return cached
 
 
 def forget_roles(user) -> None:
     """Drop the per-instance cache after a membership of ``user`` changed."""
-    user.__dict__.pop("_helice_memberships", None)
-    user.__dict__.pop("_helice_roles", None)
+    for name in ("_helice_memberships", "_helice_roles"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 @rules.predicate

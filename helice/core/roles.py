@@ -29,10 +29,12 @@ def has_role(user, role: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    cache = user.__dict__.get("_helice_roles")
+    # getattr/setattr, not __dict__: request.user is a lazy proxy that forwards
+    # attributes to the real user, whose instance lives as long as the request.
+    cache = getattr(user, "_helice_roles", None)
     if cache is None:
         cache = set(user.groups.values_list("name", flat=True))
-        user.__dict__["_helice_roles"] = cache
+        user._helice_roles = cache
     return role in cache or ADMINISTRATOR in cache
 
 

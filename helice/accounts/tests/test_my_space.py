@@ -462,8 +462,8 @@ def test_my_space_query_count(client, django_assert_num_queries):
     login(client, user)
     client.get(reverse("accounts:my_space"))  # the session is read, not written, below
     # session, user, memberships, groups (moderator?), join requests, verified emails,
-    # invitations, then the layout: groups, user and group permissions.
-    with django_assert_num_queries(10):
+    # invitations, then the layout: user and group permissions.
+    with django_assert_num_queries(9):
         page = client.get(reverse("accounts:my_space"))
     assert page.status_code == 200 and page.content.decode().count("<tr>") >= 5
 
@@ -487,8 +487,8 @@ def test_staff_join_requests_query_count(client, django_assert_num_queries):
     login(client, UserFactory(verified=True, moderator=True))
     client.get(reverse("accounts:join_requests"))
     # session, user, groups, count, the page of requests (users, organisations and
-    # verified addresses joined), groups again for the layout.
-    with django_assert_num_queries(6):
+    # verified addresses joined); the layout reuses the roles read once.
+    with django_assert_num_queries(5):
         page = client.get(reverse("accounts:join_requests"))
     assert page.status_code == 200 and page.content.decode().count("<tr>") == 11
 
