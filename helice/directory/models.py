@@ -275,6 +275,28 @@ class Organization(models.Model):
         return search.build_document(*parts)
 
 
+# What an organisation's members may change from the partner space (moderated, see
+# helice.moderation). Kind, helix strand, status, coordinates, sources and
+# international activities stay with the metropolis's team (admin).
+PARTNER_EDITABLE_FIELDS = [
+    "name",
+    "acronym",
+    "description_fr",
+    "description_en",
+    "website",
+    "address",
+    "postal_code",
+    "commune",
+    "sectors",
+    "naf_code",
+    "siren",
+    "siret",
+    "founding_year",
+    "headcount_band",
+    "logo",
+]
+
+
 class InternationalActivity(models.Model):
     organization = models.ForeignKey(
         Organization,

@@ -8,15 +8,14 @@ class ModerationConfig(AppConfig):
 
     def ready(self):
         from helice.directory import services as directory_services
-        from helice.directory.models import Organization
+        from helice.directory.models import PARTNER_EDITABLE_FIELDS, Organization
 
         from . import personal_data, registry, signals
 
         # The directory's organisations: what a partner may change in its profile.
-        # Kind, helix strand, status, coordinates and sources stay with the team (admin).
         registry.register(
             Organization,
-            fields=ORGANIZATION_FIELDS,
+            fields=PARTNER_EDITABLE_FIELDS,
             natural_keys={"commune": "insee_code", "sectors": "slug"},
             organization=lambda organization: organization,
             trusted=lambda organization: organization.is_trusted,
@@ -24,22 +23,3 @@ class ModerationConfig(AppConfig):
         )
         signals.connect()
         personal_data.register()
-
-
-ORGANIZATION_FIELDS = [
-    "name",
-    "acronym",
-    "description_fr",
-    "description_en",
-    "website",
-    "address",
-    "postal_code",
-    "commune",
-    "sectors",
-    "naf_code",
-    "siren",
-    "siret",
-    "founding_year",
-    "headcount_band",
-    "logo",
-]

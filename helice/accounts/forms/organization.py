@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.models import Commune, Sector
 from helice.core.sanitize import clean_rich_input
 from helice.core.uploads import SafeImageField
-from helice.directory.models import Organization
+from helice.directory.models import PARTNER_EDITABLE_FIELDS, Organization
 from helice.moderation.registry import adapter_for
 
 # Django renders help texts as HTML: no angle brackets here.
@@ -51,22 +51,8 @@ class OrganizationProfileForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "acronym",
-            "description_fr",
-            "description_en",
-            "website",
-            "address",
-            "postal_code",
-            "commune",
-            "sectors",
-            "naf_code",
-            "siren",
-            "siret",
-            "founding_year",
-            "headcount_band",
-        ]
+        # Every partner-editable field but the logo, which has its own upload field.
+        fields = [name for name in PARTNER_EDITABLE_FIELDS if name != "logo"]
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 8}),
             "description_en": forms.Textarea(attrs={"rows": 8}),

@@ -225,6 +225,20 @@ def join_request_create(*, user, organization: Organization, message: str = "") 
     return join_request
 
 
+def _locked_invitation(invitation: Invitation) -> Invitation:
+    """The invitation as it is in the database, locked; refused cleanly when it was
+    deleted meanwhile."""
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk=invitation.pk)
+        .first()
+    )
+    if locked is None:
+        raise MembershipError(_("This invitation no longer exists."), code="gone")
+    return locked
+
+
 def _locked_join_request(join_request: JoinRequest) -> JoinRequest:
     """The request as it is in the database, locked; refused cleanly when it was
     deleted meanwhile (its author deleted their account)."""
@@ -403,14 +417,7 @@ def invitation_resend(*, invitation: Invitation, by) -> SentInvitation:
     """Send a pending invitation again with a new link (the old one stops working)
     and a new expiry. Commits, then sends: not to be called inside a transaction."""
     with transaction.atomic(durable=True):
-        locked = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .filter(pk=invitation.pk)
-            .first()
-        )
-        if locked is None:
-            raise MembershipError(_("This invitation no longer exists."), code="gone")
+        locked = _locked_invitation(invitation)
         _require(by, MANAGE_MEMBERS, locked.organization)
         if locked.status != RequestStatus.PENDING:
             raise _state_error(locked)
@@ -499,14 +506,7 @@ def invitation_decline(*, user, token: str | None = None, invitation: Invitation
 def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
     """The organisation's administrators (or staff) cancel a pending invitation."""
     with transaction.atomic():
-        locked = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .filter(pk=invitation.pk)
-            .first()
-        )
-        if locked is None:
-            raise MembershipError(_("This invitation no longer exists."), code="gone")
+        locked = _locked_invitation(invitation)
         _require(by, MANAGE_MEMBERS, locked.organization)
         _transition(locked, RequestStatus.WITHDRAWN)
         locked.decided_at = timezone.now()
