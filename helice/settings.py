@@ -5,6 +5,8 @@ Every variable has a safe development default, except in production mode
 docs/configuration.md for the reference.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -117,6 +119,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
             "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
         }
+    )
+    # Tests use a file too, not Django's shared in-memory database: its table locks
+    # fail at once instead of waiting, so concurrency tests would test SQLite's test
+    # mode rather than the embedded default. One file per test process.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", env.str("SQLITE_TEST_NAME", default=str(Path(tempfile.gettempdir()) / f"helice-test-{os.getpid()}.sqlite3"))
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
