@@ -124,7 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # fail at once instead of waiting, so concurrency tests would test SQLite's test
     # mode rather than the embedded default. One file per test process.
     DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", env.str("SQLITE_TEST_NAME", default=str(Path(tempfile.gettempdir()) / f"helice-test-{os.getpid()}.sqlite3"))
+        "NAME",
+        env.str("SQLITE_TEST_NAME", default=str(Path(tempfile.gettempdir()) / f"helice-test-{os.getpid()}.sqlite3")),
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

@@ -16,7 +16,7 @@ from helice.core.pagination import PageError, get_page
 
 from . import diff, selectors, services
 from .forms import CompareForm, RejectForm
-from .models import Revision
+from .models import Revision, RevisionStatus
 from .registry import adapter_for
 
 PER_PAGE = 25
@@ -118,7 +118,15 @@ def history(request, content_type_id, object_id):
     if not revisions:
         raise Http404(_("No history is recorded for this content."))
     obj = model._default_manager.filter(pk=object_id).first()
-    context = {"revisions": revisions, "object": obj, "object_repr": revisions[0].object_repr}
+    published = [r for r in revisions if r.status == RevisionStatus.PUBLISHED]
+    context = {
+        "revisions": revisions,
+        "object": obj,
+        "object_repr": revisions[0].object_repr,
+        # The newest published revision is the version online: nothing to restore.
+        "current": published[0] if published else None,
+        "restorable": published[1:],
+    }
     status = 200
     if "before" in request.GET or "after" in request.GET:
         form = CompareForm(request.GET)

@@ -121,6 +121,9 @@ def test_history_compare_and_restore(client, moderator, editor, org):
     url = reverse("moderation:history", args=[first.content_type_id, org.pk])
     html = client.get(url, {"before": first.pk, "after": second.pk}).content.decode()
     assert "Version un" in html and "Version deux" in html
+    # The version online is not offered for restoration; the earlier one is.
+    assert reverse("moderation:restore", args=[second.pk]) not in html
+    assert reverse("moderation:restore", args=[first.pk]) in html
     assert client.get(url, {"before": "x", "after": second.pk}).status_code == 400
     response = client.post(reverse("moderation:restore", args=[first.pk]))
     assert response.status_code == 302
