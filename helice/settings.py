@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "helice.directory",
     "helice.accounts",
     "helice.moderation",
+    "helice.guichet",
     "helice.api",
 ]
 

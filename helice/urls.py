@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("mon-espace/", include("helice.accounts.urls")),
     path("moderation/", include("helice.moderation.urls")),
     path("annuaire/", include("helice.directory.urls")),
+    path("guichet/", include("helice.guichet.urls")),
     path("", include("helice.core.urls")),
     prefix_default_language=False,
 )

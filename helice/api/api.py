@@ -18,6 +18,7 @@ from ninja.errors import ValidationError
 from helice.core.api import router as core_router
 from helice.directory.api import FilterError, filter_error_response
 from helice.directory.api import router as directory_router
+from helice.guichet.api import router as guichet_router
 
 api = NinjaAPI(
     title="Hélice API",
@@ -72,3 +73,4 @@ api.add_decorator(use_request_language, mode="view")
 api.add_exception_handler(FilterError, filter_error_response)
 api.add_router("/", core_router)
 api.add_router("/organizations", directory_router)
+api.add_router("/services", guichet_router)

@@ -6,6 +6,7 @@ The territory's reference data ships as readable YAML files in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,20 @@ def territory_load_reference(*, path: Path | str) -> dict[str, dict[str, int]]:
         "sectors": _load_sectors(folder / SECTORS_FILE),
         "communes": _load_communes(folder / COMMUNES_FILE),
     }
+
+
+# --- Loaders added by later parts -----------------------------------------------------
+# `load_territory` loads the reference data, then the organisations, then what each
+# later part registers here (in its AppConfig.ready()), in registration order, all in
+# one transaction. A loader takes ``path`` (the territory folder) and returns counts
+# {"created", "updated", "total"}.
+
+_territory_loaders: dict[str, Callable[..., dict[str, int]]] = {}
+
+
+def register_territory_loader(label: str, loader: Callable[..., dict[str, int]]) -> None:
+    _territory_loaders[label] = loader
+
+
+def territory_loaders() -> list[tuple[str, Callable[..., dict[str, int]]]]:
+    return list(_territory_loaders.items())

@@ -34,7 +34,7 @@ class Echo:
         return value
 
 
-def _safe(value):
+def safe_cell(value):
     """Neutralise spreadsheet formulas (CSV injection): a cell never starts with = + - @."""
     if isinstance(value, int | float):
         return str(value)  # numbers (a negative longitude) are not formulas
@@ -50,7 +50,7 @@ def organization_rows(organizations):
     yield list(HEADER)
     for o in organizations:
         yield [
-            _safe(v)
+            safe_cell(v)
             for v in (
                 o.slug,
                 o.name,

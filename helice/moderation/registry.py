@@ -19,6 +19,7 @@ stays readable and can be restored after the related rows changed."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,7 +57,9 @@ class Adapter:
             elif isinstance(f, models.FileField):
                 data[name] = getattr(obj, name).name or ""
             else:
-                data[name] = getattr(obj, f.attname)
+                value = getattr(obj, f.attname)
+                # JSON holds dates as ISO strings; the field parses them back on save.
+                data[name] = value.isoformat() if isinstance(value, datetime.date) else value
         return data
 
     def organization_of(self, obj):

@@ -1,7 +1,9 @@
 """``manage.py load_territory <territory> [--if-empty]``: load a territory's dataset.
 
 Reads ``helice/core/data/<territory>/``: the reference data first (priority
-domains, sectors, communes), then the organisations. Everything happens in one
+domains, sectors, communes), then the organisations, then what later parts
+register (``core.services.register_territory_loader``: the guichet's taxonomy and
+services…). Everything happens in one
 transaction, so a file that fails validation changes nothing. Records are
 matched by their natural keys: running the command again updates them.
 """
@@ -9,7 +11,13 @@ matched by their natural keys: running the command again updates them.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from helice.core.services import TerritoryDataError, territory_load_reference, territory_names, territory_path
+from helice.core.services import (
+    TerritoryDataError,
+    territory_load_reference,
+    territory_loaders,
+    territory_names,
+    territory_path,
+)
 from helice.directory.models import Organization
 from helice.directory.services import organizations_load
 
@@ -37,6 +45,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 reference = territory_load_reference(path=path)
                 organizations = organizations_load(path=path)
+                others = [(label, loader(path=path)) for label, loader in territory_loaders()]
         except TerritoryDataError as error:
             raise CommandError(f"Nothing was loaded. {error}") from None
         for label, counts in (
@@ -44,6 +53,7 @@ class Command(BaseCommand):
             ("sectors", reference["sectors"]),
             ("communes", reference["communes"]),
             ("organisations", organizations),
+            *others,
         ):
             self.stdout.write(f"{label}: {counts['total']} ({counts['created']} created, {counts['updated']} updated)")
         self.stdout.write(self.style.SUCCESS(f"Territory “{territory}” loaded."))

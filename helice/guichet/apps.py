@@ -1,0 +1,69 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GuichetConfig(AppConfig):
+    name = "helice.guichet"
+    label = "guichet"
+    verbose_name = _("Guichet: support and financing")
+
+    def ready(self):
+        from helice.core import sections
+        from helice.core.services import register_territory_loader
+        from helice.moderation import registry
+
+        from . import selectors, services
+        from .models import Service
+
+        def organization_services(organization):
+            found = selectors.services_of(organization)
+            if not found:
+                return None
+            return sections.Section(
+                title=_("Support and financing offered"),
+                template="guichet/_organization_services.html",
+                items=found,
+                order=10,
+            )
+
+        sections.register("directory.Organization", organization_services)
+        register_territory_loader("needs and stages", lambda path: services.taxonomy_load())
+        register_territory_loader("services", services.services_load)
+
+        # Partner content: the providers' members edit their services through the
+        # moderation mechanism (helice.moderation), like their organisation's profile.
+        registry.register(
+            Service,
+            fields=PARTNER_EDITABLE_FIELDS,
+            natural_keys={"needs": "code", "stages": "code", "sectors": "slug"},
+            organization=lambda service: service.providers.order_by("id").first(),
+            trusted=lambda service: any(p.is_trusted for p in service.providers.all()),
+            after_apply=lambda service: services.service_reindex(service=service),
+        )
+
+
+PARTNER_EDITABLE_FIELDS = [
+    "name",
+    "name_en",
+    "summary_fr",
+    "summary_en",
+    "description_fr",
+    "description_en",
+    "needs",
+    "stages",
+    "sectors",
+    "eligibility_fr",
+    "eligibility_en",
+    "amount_note_fr",
+    "amount_note_en",
+    "cost_fr",
+    "cost_en",
+    "calendar",
+    "opens_on",
+    "closes_on",
+    "how_to_apply_fr",
+    "how_to_apply_en",
+    "contact_email",
+    "contact_phone",
+    "website",
+]

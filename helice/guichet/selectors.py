@@ -1,0 +1,173 @@
+"""Read queries of the guichet, shared by the service list, its CSV export and
+the API so that all three return the same services."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helice.core import search
+from helice.core.models import Sector
+from helice.directory.models import Organization
+
+from .models import Calendar, CallState, Need, Service, ServiceKind, Stage
+
+FACETS = ("kind", "need", "stage", "sector", "provider", "availability")
+FACET_LABELS = {
+    "kind": _("Kind of service"),
+    "need": _("Need"),
+    "stage": _("Company stage"),
+    "sector": _("Sector"),
+    "provider": _("Provider"),
+    "availability": _("Availability"),
+}
+
+
+@dataclass
+class ServiceFilters:
+    q: str = ""
+    kind: list[str] = field(default_factory=list)
+    need: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    sector: list[str] = field(default_factory=list)
+    provider: list[str] = field(default_factory=list)
+    availability: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.q and not any(getattr(self, f) for f in FACETS)
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def availability_q(state: str, today: datetime.date | None = None) -> Q:
+    """The services in one call state, as a query (see Service.call_state)."""
+    today = today or timezone.localdate()
+    call = Q(calendar=Calendar.CALL)
+    dated = Q(opens_on__isnull=False) | Q(closes_on__isnull=False)
+    closed = call & Q(closes_on__lt=today)
+    upcoming = call & Q(opens_on__gt=today) & ~closed
+    return {
+        CallState.PERMANENT: Q(calendar=Calendar.PERMANENT),
+        CallState.CLOSED: closed,
+        CallState.UPCOMING: upcoming,
+        CallState.OPEN: call & dated & ~closed & ~Q(opens_on__gt=today),
+        CallState.DATES_TBC: call & Q(opens_on__isnull=True, closes_on__isnull=True),
+    }.get(state, Q(pk__in=[]))
+
+
+def _facet_q(facet: str, values: list[str]) -> Q:
+    if not values:
+        return Q()
+    if facet == "kind":
+        return Q(kind__in=values)
+    if facet == "need":  # a need matches its sub-needs too
+        return Q(needs__code__in=values) | Q(needs__parent__code__in=values)
+    if facet == "stage":
+        return Q(stages__code__in=values)
+    if facet == "sector":  # a service without sectors is open to every sector
+        return Q(sectors__slug__in=values) | Q(sectors__isnull=True)
+    if facet == "provider":
+        return Q(providers__slug__in=values)
+    condition = Q()
+    for state in values:
+        condition |= availability_q(state)
+    return condition
+
+
+def published_services() -> QuerySet[Service]:
+    return Service.objects.published()
+
+
+def _filtered(filters: ServiceFilters, *, skip: str | None = None) -> QuerySet[Service]:
+    qs = published_services()
+    if filters.q:
+        qs = search.filter_documents(qs, search.parse_query(filters.q))
+    for facet in FACETS:
+        if facet != skip:
+            values = getattr(filters, facet)
+            if values:
+                qs = qs.filter(pk__in=Service.objects.filter(_facet_q(facet, values)).values("pk"))
+    return qs
+
+
+def with_list_relations(qs: QuerySet[Service]) -> QuerySet[Service]:
+    return qs.prefetch_related(
+        Prefetch("providers", queryset=Organization.objects.only("id", "name", "slug", "acronym", "status")),
+        "stages",
+        "needs",
+        "sectors",
+    )
+
+
+def service_search(filters: ServiceFilters) -> QuerySet[Service]:
+    """The published services matching the filters, by name."""
+    return with_list_relations(_filtered(filters)).order_by("name_key", "id")
+
+
+def facet_options(filters: ServiceFilters) -> dict[str, list[FacetOption]]:
+    """Each facet's values with the number of services each would give, counted
+    with every other facet applied (a facet's own selection does not shrink it)."""
+    options: dict[str, list[FacetOption]] = {}
+    for facet in FACETS:
+        base = _filtered(filters, skip=facet)
+        selected = set(getattr(filters, facet))
+        options[facet] = [
+            FacetOption(value, label, count, value in selected) for value, label, count in _counts(facet, base)
+        ]
+    return options
+
+
+def _counts(facet: str, base: QuerySet[Service]):
+    ids = base.values("pk")
+    if facet == "kind":
+        counted = dict(Service.objects.filter(pk__in=ids).order_by().values_list("kind").annotate(n=Count("id")))
+        return [(value, str(label), counted.get(value, 0)) for value, label in ServiceKind.choices]
+    if facet == "need":
+        rows = []
+        for need in Need.objects.active().filter(parent__isnull=True):
+            n = Service.objects.filter(pk__in=ids).filter(_facet_q("need", [need.code])).distinct().count()
+            rows.append((need.code, need.name, n))
+        return rows
+    if facet == "stage":
+        stages = Stage.objects.active().annotate(n=Count("services", filter=Q(services__in=ids), distinct=True))
+        return [(s.code, s.name, s.n) for s in stages]
+    if facet == "sector":
+        universal = Service.objects.filter(pk__in=ids, sectors__isnull=True).count()
+        sectors = Sector.objects.active().annotate(n=Count("services", filter=Q(services__in=ids), distinct=True))
+        return [(s.slug, s.name, s.n + universal) for s in sectors]
+    if facet == "provider":
+        providers = (
+            Organization.objects.filter(services__in=ids)
+            .annotate(n=Count("services", filter=Q(services__in=ids), distinct=True))
+            .order_by("name_key")
+        )
+        return [(o.slug, o.name, o.n) for o in providers]
+    return [
+        (state, str(label), Service.objects.filter(pk__in=ids).filter(availability_q(state)).count())
+        for state, label in CallState.choices
+    ]
+
+
+def service_by_slug(slug: str) -> Service | None:
+    return (
+        published_services()
+        .prefetch_related("providers", "needs__parent", "stages", "sectors")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def services_of(organization: Organization) -> list[Service]:
+    """The published services an organisation provides (its detail page)."""
+    return list(published_services().filter(providers=organization).order_by("name_key"))

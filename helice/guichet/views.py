@@ -1,0 +1,103 @@
+"""Guichet pages: the services with search and facets, their CSV export, and
+each service's page."""
+
+import csv
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from helice.core.pagination import PageError, get_page
+from helice.directory.exports import Echo, safe_cell
+
+from . import jsonld, selectors
+from .forms import ServiceFilterForm
+
+PER_PAGE = 20
+
+
+@require_GET
+def service_list(request):
+    form = ServiceFilterForm(request.GET)
+    context = {"form": form, "facet_labels": selectors.FACET_LABELS}
+    status = 200
+    if not form.is_valid():
+        context["error"], status = form.error_text(), 400
+    else:
+        filters = form.to_filters()
+        services = selectors.service_search(filters)
+        try:
+            page = get_page(services, request.GET.get("page"), PER_PAGE)
+        except PageError as exc:
+            context["error"], status, page = exc.message, exc.status, None
+        options = selectors.facet_options(filters)
+        context.update(
+            filters=filters,
+            page=page,
+            facets=[(facet, selectors.FACET_LABELS[facet], options[facet]) for facet in selectors.FACETS],
+            export_query=request.GET.urlencode(),
+        )
+    return render(request, "guichet/service_list.html", context, status=status)
+
+
+EXPORT_COLUMNS = (
+    "slug",
+    "name",
+    "kind",
+    "providers",
+    "needs",
+    "stages",
+    "sectors",
+    "availability",
+    "opens_on",
+    "closes_on",
+    "summary",
+    "url",
+)
+
+
+@require_GET
+def service_export(request):
+    form = ServiceFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.error_text(), status=400, content_type="text/plain; charset=utf-8")
+    services = selectors.service_search(form.to_filters())
+
+    def rows():
+        yield EXPORT_COLUMNS
+        for s in services.iterator(chunk_size=500):
+            yield [
+                safe_cell(value)
+                for value in (
+                    s.slug,
+                    s.display_name,
+                    s.kind,
+                    "; ".join(o.slug for o in s.providers.all()),
+                    "; ".join(n.code for n in s.needs.all()),
+                    "; ".join(st.code for st in s.stages.all()),
+                    "; ".join(sec.slug for sec in s.sectors.all()),
+                    s.call_state(),
+                    s.opens_on.isoformat() if s.opens_on else "",
+                    s.closes_on.isoformat() if s.closes_on else "",
+                    s.summary,
+                    request.build_absolute_uri(s.get_absolute_url()),
+                )
+            ]
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse((writer.writerow(r) for r in rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="helice-services.csv"'
+    return response
+
+
+@require_GET
+def service_detail(request, slug):
+    service = selectors.service_by_slug(slug)
+    if service is None:
+        raise Http404(_("No published service has this address."))
+    return render(
+        request,
+        "guichet/service_detail.html",
+        {"service": service, "jsonld": jsonld.service(service, request)},
+    )
