@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from helice.directory import search_index
+from helice.guichet import matching
 
 
 @pytest.fixture(autouse=True)
@@ -20,5 +21,6 @@ def _hermetic(settings, tmp_path):
     cache.clear()  # cached search results must not leak from one test's data to the next
     translation.activate("fr")
     search_index.reset()
+    matching.reset()
     yield
     translation.deactivate()

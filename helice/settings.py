@@ -226,6 +226,8 @@ DIRECTORY_SEARCH_REFRESH_SECONDS = env.float("DIRECTORY_SEARCH_REFRESH_SECONDS",
 # How many organisations (list rows) each process keeps in memory beside the index;
 # 0 reads every page's rows from the database.
 DIRECTORY_ROW_CACHE_SIZE = env.int("DIRECTORY_ROW_CACHE_SIZE", default=5000)
+# The guichet's finder sends a person to this organisation (slug) when no service fits.
+GUICHET_GENERALIST_ORGANIZATION = env.str("GUICHET_GENERALIST_ORGANIZATION", default="grenoble-alpes-metropole")
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

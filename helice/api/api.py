@@ -19,6 +19,7 @@ from helice.core.api import router as core_router
 from helice.directory.api import FilterError, filter_error_response
 from helice.directory.api import router as directory_router
 from helice.guichet.api import router as guichet_router
+from helice.guichet.api_match import router as guichet_match_router
 
 api = NinjaAPI(
     title="Hélice API",
@@ -74,3 +75,4 @@ api.add_exception_handler(FilterError, filter_error_response)
 api.add_router("/", core_router)
 api.add_router("/organizations", directory_router)
 api.add_router("/services", guichet_router)
+api.add_router("/guichet", guichet_match_router)

@@ -37,3 +37,78 @@ class ServiceFilterForm(forms.Form):
 
     def error_text(self) -> str:
         return " ".join(str(e) for errors in self.errors.values() for e in errors)
+
+
+class FinderForm(forms.Form):
+    """The finder's criteria, each optional. Codes are checked against every need
+    and stage, active or retired: an old link or saved search keeps working."""
+
+    q = forms.CharField(
+        label=_("Describe what you are looking for"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        strip=True,
+        help_text=_("For example: “je cherche un financement pour industrialiser mon prototype”."),
+        error_messages={"max_length": _("The text is limited to %(limit_value)d characters.")},
+    )
+    need = forms.MultipleChoiceField(label=_("Your needs"), required=False, widget=forms.CheckboxSelectMultiple)
+    stage = forms.ChoiceField(label=_("Your company's stage"), required=False, widget=forms.RadioSelect)
+    sector = forms.ChoiceField(label=_("Your sector"), required=False)
+    commune = forms.ChoiceField(label=_("Your commune"), required=False)
+    size = forms.IntegerField(
+        label=_("Headcount"), required=False, min_value=0, max_value=1_000_000, help_text=_("Number of employees.")
+    )
+    age = forms.IntegerField(
+        label=_("Age of the company (years)"),
+        required=False,
+        min_value=0,
+        max_value=300,
+        help_text=_("0 if it is not created yet."),
+    )
+
+    def __init__(self, data=None, **kwargs):
+        from helice.core.models import Commune, Sector
+
+        from .models import Need, Stage
+
+        if data is not None and hasattr(data, "getlist"):
+            plain = {name: data.get(name, "") for name in ("q", "stage", "sector", "commune", "size", "age")}
+            plain["need"] = data.getlist("need")
+            data = plain
+        super().__init__(data, **kwargs)
+        needs = list(Need.objects.select_related("parent").order_by("position", "code"))
+        self.needs_by_parent = [
+            (parent, [n for n in needs if n.parent_id == parent.pk and n.is_active])
+            for parent in needs
+            if parent.parent_id is None and parent.is_active
+        ]
+        self.fields["need"].choices = [(n.code, n.name) for n in needs]
+        self.fields["stage"].choices = [("", _("Any stage"))] + [
+            (s.code, s.name) for s in Stage.objects.order_by("position") if s.is_active or s.code == self._raw("stage")
+        ]
+        self.fields["sector"].choices = [("", _("Any sector"))] + [(s.slug, s.name) for s in Sector.objects.all()]
+        self.fields["commune"].choices = [("", _("Anywhere"))] + [
+            (c.insee_code, c.name) for c in Commune.objects.active()
+        ]
+
+    def _raw(self, name):
+        return (self.data or {}).get(name, "") if self.is_bound else ""
+
+    def to_criteria(self):
+        from .matching import Criteria
+
+        data = self.cleaned_data
+        return Criteria(
+            needs=data.get("need") or [],
+            stage=data.get("stage") or "",
+            sector=data.get("sector") or "",
+            commune=data.get("commune") or "",
+            size=data.get("size"),
+            age=data.get("age"),
+            q=data.get("q") or "",
+        )
+
+    def error_text(self) -> str:
+        return " ".join(
+            f"{self.fields[name].label}: {error}" for name, errors in self.errors.items() for error in errors
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,3 +172,20 @@ def service_by_slug(slug: str) -> Service | None:
 def services_of(organization: Organization) -> list[Service]:
     """The published services an organisation provides (its detail page)."""
     return list(published_services().filter(providers=organization).order_by("name_key"))
+
+
+def generalist_contact() -> Organization | None:
+    """The organisation a person is sent to when nothing fits (settings)."""
+    slug = settings.GUICHET_GENERALIST_ORGANIZATION
+    return Organization.objects.published().filter(slug=slug).first() if slug else None
+
+
+def understood_labels(understood) -> dict:
+    """The understood needs and stage with their names, for showing them."""
+    needs = {n.code: n.name for n in Need.objects.filter(code__in=understood.needs)}
+    stage = Stage.objects.filter(code=understood.stage).first() if understood.stage else None
+    return {
+        "needs": [needs[code] for code in understood.needs if code in needs],
+        "stage": stage.name if stage else "",
+        "words": understood.shown_words,
+    }

@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from helice.core import search
 from helice.core.models import Sector
@@ -64,8 +65,10 @@ def service_reindex(*, service: Service) -> None:
     """Recompute the derived search fields of one service."""
     document = service.build_search_document()
     key = search.name_key(service.name)
-    Service.objects.filter(pk=service.pk).update(search_document=document, name_key=key)
-    service.search_document, service.name_key = document, key
+    # updated_at is stamped too: the finder's snapshot (matching.py) follows it.
+    now = timezone.now()
+    Service.objects.filter(pk=service.pk).update(search_document=document, name_key=key, updated_at=now)
+    service.search_document, service.name_key, service.updated_at = document, key, now
 
 
 @transaction.atomic

@@ -6,13 +6,14 @@ import csv
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from helice.core.pagination import PageError, get_page
 from helice.directory.exports import Echo, safe_cell
 
-from . import jsonld, selectors
-from .forms import ServiceFilterForm
+from . import jsonld, matching, selectors
+from .forms import FinderForm, ServiceFilterForm
 
 PER_PAGE = 20
 
@@ -101,3 +102,50 @@ def service_detail(request, slug):
         "guichet/service_detail.html",
         {"service": service, "jsonld": jsonld.service(service, request)},
     )
+
+
+CRITERION_LABELS = {
+    "need": gettext_lazy("your needs"),
+    "stage": gettext_lazy("your company's stage"),
+    "sector": gettext_lazy("your sector"),
+    "size": gettext_lazy("your headcount"),
+    "age": gettext_lazy("your company's age"),
+    "text": gettext_lazy("your words"),
+}
+
+
+@require_GET
+def finder(request):
+    """The guided finder: criteria in the URL (shareable), ranked services with the
+    reasons they fit, and never a dead end."""
+    asked = any(request.GET.get(name) for name in ("q", "need", "stage", "sector", "commune", "size", "age"))
+    form = FinderForm(request.GET if asked else None)
+    context = {"form": form, "asked": asked, "generalist": selectors.generalist_contact()}
+    status = 200
+    if asked:
+        if form.is_valid():
+            result = matching.match(form.to_criteria())
+            used = result.criteria
+            # The form shows the criteria used, the understood ones included, so
+            # the person sees them and can correct them.
+            context["form"] = FinderForm(
+                {
+                    "q": used.q,
+                    "need": used.needs,
+                    "stage": used.stage,
+                    "sector": used.sector,
+                    "commune": used.commune,
+                    "size": "" if used.size is None else used.size,
+                    "age": "" if used.age is None else used.age,
+                }
+            )
+            context.update(
+                result=result,
+                understood=selectors.understood_labels(result.understood) if result.criteria.q else None,
+                without=[(CRITERION_LABELS[c], n) for c, n in result.would_match_without.items()],
+                relaxed_label=CRITERION_LABELS.get(result.relaxed, ""),
+                excluded=[(CRITERION_LABELS[c], n) for c, n in result.excluded_by.items()],
+            )
+        else:
+            context["error"], status = form.error_text(), 400
+    return render(request, "guichet/finder.html", context, status=status)
