@@ -5,7 +5,10 @@ A part registers, in its AppConfig.ready(), a provider for a model::
 
     sections.register("directory.Organization", provider)
 
-where ``provider(obj)`` returns a Section or None (nothing to show)."""
+where ``provider(obj)`` returns a Section or None (nothing to show). The
+partner space's organisation page has its own key::
+
+    sections.register("partner-space", provider)   # provider(organization, user=...)"""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,7 +31,11 @@ def register(model_label: str, provider: Callable) -> None:
         _providers[model_label].append(provider)
 
 
-def for_object(obj) -> list[Section]:
-    label = obj._meta.label
-    found = [s for provider in _providers[label] if (s := provider(obj)) is not None]
+def for_object(obj, *, key: str | None = None, **context) -> list[Section]:
+    """The sections of ``obj``'s page: the providers registered for its model, or
+    for ``key`` when a page is not the object's public page (``"partner-space"``:
+    an organisation's page in the partner space, whose providers also receive the
+    ``user``)."""
+    label = key or obj._meta.label
+    found = [s for provider in _providers[label] if (s := provider(obj, **context)) is not None]
     return sorted(found, key=lambda s: s.order)

@@ -27,6 +27,17 @@ class GuichetConfig(AppConfig):
             )
 
         sections.register("directory.Organization", organization_services)
+
+        def partner_services(organization, user=None):
+            """The organisation's services in its partner-space page, for members to edit."""
+            rows = selectors.partner_services(organization, user)
+            if not rows:
+                return None
+            return sections.Section(
+                title=_("Your services"), template="guichet/_partner_services.html", items=rows, order=20
+            )
+
+        sections.register("partner-space", partner_services)
         register_territory_loader("needs and stages", lambda path: services.taxonomy_load())
         register_territory_loader("services", services.services_load)
 

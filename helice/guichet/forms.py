@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.search import MAX_QUERY_LENGTH
 from helice.directory.forms import FacetValuesField
 
+from .models import Service
 from .selectors import FACETS, ServiceFilters
 
 
@@ -112,3 +113,117 @@ class FinderForm(forms.Form):
         return " ".join(
             f"{self.fields[name].label}: {error}" for name, errors in self.errors.items() for error in errors
         )
+
+
+class ServiceEditForm(forms.ModelForm):
+    """A service as its providers' members edit it in the partner space. Nothing is
+    saved here: the result becomes a revision (helice.moderation), published at once
+    for a trusted provider or a moderator, held for review otherwise."""
+
+    needs = forms.ModelMultipleChoiceField(
+        label=_("Needs answered"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+    )
+    stages = forms.ModelMultipleChoiceField(
+        label=_("Company stages"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="slug",
+        help_text=_("Tick none when the service is open to every sector."),
+    )
+    website = forms.URLField(label=_("Website"), required=False, max_length=300, assume_scheme="https")
+    comment = forms.CharField(
+        label=_("Note for the moderators (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "name",
+            "name_en",
+            "summary_fr",
+            "summary_en",
+            "description_fr",
+            "description_en",
+            "needs",
+            "stages",
+            "sectors",
+            "eligibility_fr",
+            "eligibility_en",
+            "amount_note_fr",
+            "amount_note_en",
+            "cost_fr",
+            "cost_en",
+            "calendar",
+            "opens_on",
+            "closes_on",
+            "how_to_apply_fr",
+            "how_to_apply_en",
+            "contact_email",
+            "contact_phone",
+            "website",
+        ]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 6}),
+            "description_en": forms.Textarea(attrs={"rows": 6}),
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, service, base: dict, **kwargs):
+        from django.db.models import Q
+
+        from helice.core.models import Sector
+
+        from .models import Need, Stage
+
+        self.service, self.base = service, base
+        super().__init__(*args, instance=type(service).objects.get(pk=service.pk), **kwargs)
+        # Retired reference data stays selectable for a service that already has it.
+        self.fields["needs"].queryset = Need.objects.filter(
+            Q(is_active=True, parent__isnull=False) | Q(services=service)
+        ).distinct()
+        self.fields["stages"].queryset = Stage.objects.filter(Q(is_active=True) | Q(services=service)).distinct()
+        self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | Q(services=service)).distinct()
+
+    def clean_description_fr(self):
+        from helice.core.sanitize import clean_rich_input
+
+        return clean_rich_input(self.cleaned_data.get("description_fr", ""))
+
+    def clean_description_en(self):
+        from helice.core.sanitize import clean_rich_input
+
+        return clean_rich_input(self.cleaned_data.get("description_en", ""))
+
+    def proposed_data(self) -> dict:
+        data = dict(self.base)
+        for name in self.Meta.fields:
+            value = self.cleaned_data.get(name)
+            if name in ("needs", "stages"):
+                data[name] = sorted(o.code for o in value or [])
+            elif name == "sectors":
+                data[name] = sorted(o.slug for o in value or [])
+            elif name in ("opens_on", "closes_on"):
+                data[name] = value.isoformat() if value else None
+            else:
+                data[name] = value if value is not None else ""
+        return data
+
+    @classmethod
+    def initial_from(cls, data: dict) -> dict:
+        return {k: v for k, v in data.items() if k in cls.Meta.fields}

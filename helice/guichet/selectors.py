@@ -189,3 +189,22 @@ def understood_labels(understood) -> dict:
         "stage": stage.name if stage else "",
         "words": understood.shown_words,
     }
+
+
+def partner_services(organization: Organization, user) -> list[tuple[Service, bool]]:
+    """Every service (any status) the organisation provides and ``user`` may edit,
+    with whether a change waits for review."""
+    from helice.moderation.models import Revision
+
+    services = list(
+        Service.objects.filter(providers=organization).prefetch_related("providers").order_by("name_key", "id")
+    )
+    editable = [s for s in services if user is not None and user.has_perm("guichet.edit_service", s)]
+    waiting = set(
+        Revision.objects.pending()
+        .filter(
+            content_type__app_label="guichet", content_type__model="service", object_id__in=[s.pk for s in editable]
+        )
+        .values_list("object_id", flat=True)
+    )
+    return [(s, s.pk in waiting) for s in editable]

@@ -81,3 +81,22 @@ def test_service_list_filters_by_availability(tab, catalogue):
     expect(tab.page.locator("#results-heading")).to_have_text("1 dispositif")
     assert "availability=open" in tab.page.url
     listing.loaded()
+
+
+def test_member_edits_a_service_with_a_preview(signed_in, catalogue):
+    from helice.accounts.tests.membership_factories import MembershipFactory
+
+    service = catalogue["industrial"]
+    provider = service.providers.get()
+    tab = signed_in(MembershipFactory(organization=provider).user)
+    FormPage(tab, f"/mon-espace/organisations/{provider.slug}/").open()
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("link", name=f"Modifier {service.name}").click()
+    edit = FormPage(tab)
+    edit.loaded()
+    tab.page.locator("#id_summary_fr").fill("Douze mois pour passer en présérie.")
+    edit.submit(tab.page.locator("button[value=preview]"))
+    expect(tab.page.locator("#preview-heading")).to_be_visible()
+    expect(tab.page.locator(".preview")).to_contain_text("Douze mois pour passer en présérie.")
+    edit.submit(tab.page.locator("button[value=save]"))
+    expect(tab.page.locator(".messages")).to_contain_text("relecture")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from helice.accounts import selectors
 from helice.accounts.models import MembershipRole
+from helice.core import sections
 from helice.core.roles import is_moderator
 
 
@@ -44,5 +45,7 @@ def organization(request, slug):
         "my_role": my_role,
         "my_role_label": MembershipRole(my_role).label if my_role else None,
         "can_manage_members": request.user.has_perm("accounts.manage_members", organization),
+        # What later parts add to the organisation's page (its services, events…).
+        "partner_sections": sections.for_object(organization, key="partner-space", user=request.user),
     }
     return render(request, "accounts/organization.html", context)
