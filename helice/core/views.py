@@ -6,6 +6,7 @@ from django.utils import translation
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_POST
 
+from helice.core import sections
 from helice.directory import selectors as directory_selectors
 from helice.directory.forms import DirectoryFilterForm
 
@@ -30,6 +31,8 @@ def global_search(request):
             context["organizations"] = result.organizations(0, 10)
             context["organizations_count"] = result.total
             context["corrections"] = result.corrections
+            # What the later parts find (services…): providers registered under "search".
+            context["more_sections"] = sections.for_object(filters.q, key="search")
     return render(request, "core/search.html", context, status=status)
 
 

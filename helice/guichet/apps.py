@@ -38,6 +38,18 @@ class GuichetConfig(AppConfig):
             )
 
         sections.register("partner-space", partner_services)
+
+        def search_services(q):
+            """The global search's services section (core.views.global_search)."""
+            found = selectors.service_search(selectors.ServiceFilters(q=q))
+            return sections.Section(
+                title=_("Support and financing"),
+                template="guichet/_search_services.html",
+                items={"services": list(found[:10]), "count": found.count(), "q": q},
+                order=10,
+            )
+
+        sections.register("search", search_services)
         register_territory_loader("needs and stages", lambda path: services.taxonomy_load())
         register_territory_loader("services", services.services_load)
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime
 import functools
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from helice.core import search
@@ -179,13 +181,26 @@ class _Record:
     opens_on: datetime.date | None
     closes_on: datetime.date | None
     document: str
+    # (day, state) of the last call_state(): a match asks it of every record, and
+    # building a model instance each time cost more than the rest of the match.
+    _state: tuple[datetime.date, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def call_state(self, today: datetime.date) -> str:
-        return Service(calendar=self.calendar, opens_on=self.opens_on, closes_on=self.closes_on).call_state(today)
+        cached = self._state  # one read, one write: safe without a lock across threads
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        state = Service(calendar=self.calendar, opens_on=self.opens_on, closes_on=self.closes_on).call_state(today)
+        self._state = (today, state)
+        return state
 
 
 _snapshot_lock = threading.Lock()
 _snapshot: tuple[tuple, list[_Record]] | None = None
+# Labels of needs, stages, sectors and communes, per (catalogue version, language,
+# minute): reference data rarely changes, and a process keeps what it read for
+# LABELS_SECONDS at most (as the directory does for its facet labels).
+LABELS_SECONDS = 60
+_labels_cache: dict[tuple, _Labels] = {}
 
 
 def _version() -> tuple:
@@ -195,24 +210,25 @@ def _version() -> tuple:
     return (row["n"], row["last"])
 
 
-def _records() -> list[_Record]:
+def _records() -> tuple[tuple, list[_Record]]:
+    """(version, records) of the current catalogue."""
     global _snapshot
     version = _version()
     current = _snapshot
     if current is not None and current[0] == version:
-        return current[1]
+        return current
     with _snapshot_lock:
         if _snapshot is not None and _snapshot[0] == version:
-            return _snapshot[1]
-        records = _load_records()
-        _snapshot = (version, records)
-        return records
+            return _snapshot
+        _snapshot = (version, _load_records())
+        return _snapshot
 
 
 def reset() -> None:
-    """Forget the snapshot (tests)."""
+    """Forget the snapshot and the labels (tests)."""
     global _snapshot
     _snapshot = None
+    _labels_cache.clear()
 
 
 def _load_records() -> list[_Record]:
@@ -282,7 +298,19 @@ class _Labels:
     communes: dict[str, str]
 
 
-def _labels() -> _Labels:
+def _labels(version: tuple) -> _Labels:
+    minute = int(time.monotonic() // LABELS_SECONDS)
+    key = (version, minute, get_language())
+    labels = _labels_cache.get(key)
+    if labels is None:
+        labels = _read_labels()
+        for old in [k for k in list(_labels_cache) if k[:2] != (version, minute)]:
+            _labels_cache.pop(old, None)  # older versions and minutes
+        _labels_cache[key] = labels
+    return labels
+
+
+def _read_labels() -> _Labels:
     from helice.core.models import Commune, Sector
 
     needs = list(Need.objects.select_related("parent"))
@@ -401,10 +429,11 @@ def resolve(criteria: Criteria) -> tuple[Criteria, Understood]:
 def match(criteria: Criteria, *, today: datetime.date | None = None, limit: int = MAX_RESULTS) -> MatchResult:
     today = today or timezone.localdate()
     used, understood = resolve(criteria)
-    labels = _labels()
+    version, records = _records()
+    labels = _labels(version)
     open_records = []
     closed = 0
-    for record in _records():
+    for record in records:
         if record.call_state(today) == CallState.CLOSED:
             closed += 1
         else:

@@ -266,3 +266,12 @@ def test_provider_members_edit_services_through_moderation():
     service.refresh_from_db()
     assert service.summary_fr == "Résumé revu."
     assert service.closes_on == datetime.date(2027, 1, 31)
+
+
+def test_global_search_lists_services_too(client):
+    ServiceFactory(name="Prêt d'amorçage régional", summary_fr="Un prêt pour démarrer.")
+    ServiceFactory(name="Hébergement en pépinière")
+    html = client.get(reverse("core:search"), {"q": "amorcage"}).content.decode()
+    assert "Prêt d&#x27;amorçage régional" in html and "Hébergement en pépinière" not in html
+    assert reverse("guichet:finder") + "?q=amorcage" in html
+    assert_inert(client.get(reverse("core:search"), {"q": "<script>x</script>"}).content)
