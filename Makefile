@@ -56,9 +56,10 @@ lock:
 serve: static
 	$(BIN)/gunicorn helice.wsgi --bind $(HOST):$(PORT) --workers 4 --access-logfile -
 
-## Benchmark data: 100,000 synthetic organisations in PostgreSQL (never the default database)
+## Benchmark data: 100,000 synthetic organisations and 2,000 services in PostgreSQL (never the default database)
 bench-data: install
 	$(BIN)/python bench/generate_organizations.py --count 100000 --seed 2024
+	$(BIN)/python bench/generate_services.py --count 2000 --seed 2024
 
 ## Load test against gunicorn on 127.0.0.1 (see docs/benchmarks.md)
 bench: install

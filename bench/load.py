@@ -24,7 +24,13 @@ Scenarios:
 * ``search``        full text only, ``/annuaire/?q=...``;
 * ``search_facets`` full text and two facets, ``/annuaire/?q=...&kind=...&sector=...``
                     (the one with the target: p95 under 50 ms);
-* ``api_search_facets`` the same through the JSON API, when ``/api/v1/organizations`` exists.
+* ``api_search_facets`` the same through the JSON API, when ``/api/v1/organizations`` exists;
+* ``finder_text``   the guichet's finder with free text, ``/guichet/?q=<phrase>`` (30 French phrases);
+* ``finder_criteria`` the finder with ticked criteria, ``/guichet/?need=...&stage=...&sector=...&size=...``
+                    (300 combinations, some of them dead ends);
+* ``api_match``     the same combinations through ``/api/v1/guichet/match``.
+
+The finder's target: p95 under 80 ms with 2,000 services (``bench/generate_services.py``).
 
 Results go to ``bench/results/<timestamp>.json`` (not versioned) and a Markdown
 table is printed. Traffic only ever goes to 127.0.0.1.
@@ -70,8 +76,52 @@ KINDS = [
     ("company", 30), ("startup", 30), ("research_lab", 12), ("association", 6), ("technology_platform", 6),
     ("incubator", 4), ("investor", 4), ("cluster", 4), ("public_body", 2), ("higher_education", 2),
 ]
+# The guichet's finder: what a person types in the free-text box.
+FINDER_PHRASES = [
+    "je cherche un financement pour industrialiser mon prototype", "trouver des locaux en pépinière",
+    "exporter en Asie", "recruter des alternants", "déposer un brevet", "subvention pour une start-up",
+    "lever des fonds auprès de business angels", "prêt d'honneur pour créer mon entreprise",
+    "je voudrais tester mon produit avec des utilisateurs", "trouver un laboratoire partenaire",
+    "accélérer la croissance de ma PME", "répondre aux marchés publics", "un mentor pour me conseiller",
+    "salon à l'étranger", "bureau en coworking à Grenoble", "financement participatif",
+    "appel à projets innovation santé", "accompagnement à la création d'entreprise", "embaucher un ingénieur",
+    "passer du prototype à la présérie", "trouver des sous-traitants", "rejoindre un cluster",
+    "formation des dirigeants", "je suis étudiant avec une idée", "salle blanche et équipements",
+    "s'implanter aux États-Unis", "garantie bancaire pour un prêt", "projet collaboratif de R&D hydrogène",
+    "aide pour la transition écologique de mon atelier", "mise en production de batteries",
+    "viticulture biologique", "accueillir des stagiaires cet été",
+]
+# Need and stage codes of helice/guichet/data/taxonomy.yaml (stable codes).
+FINDER_NEEDS = [
+    "finance", "finance-grant", "finance-loan", "finance-equity", "finance-crowdfunding", "finance-rd",
+    "finance-guarantee", "premises", "premises-incubator", "premises-office", "premises-workshop", "premises-lab",
+    "protect", "protect-patent", "protect-licensing", "recruit", "recruit-talent", "recruit-students",
+    "recruit-international", "test", "test-living-lab", "test-pilot", "test-demonstrator", "public-buyers",
+    "public-procurement", "public-innovation-procurement", "international", "international-export",
+    "international-fairs", "international-settle", "international-attract", "tech-partner", "tech-lab",
+    "tech-platform", "tech-collaborative", "coaching", "coaching-creation", "coaching-growth", "coaching-mentoring",
+    "coaching-training", "industrialise", "industrialise-prototype", "industrialise-production",
+    "industrialise-suppliers", "network", "network-cluster", "network-events",
+]
+FINDER_STAGES = ["idea", "creation", "seed", "growth", "scaleup", "industrialisation", "international"]
+FINDER_SIZES = [0, 1, 3, 8, 15, 40, 120, 300, 2000]
+# Words no service mentions: with no need, stage or sector they exclude everything
+# and the finder explains the dead end (counts without each criterion, nearest services).
+DEAD_END_WORDS = ["viticulture", "joaillerie", "aquaculture", "horlogerie", "tannerie"]
 # fmt: on
-SCENARIOS = ("ping", "list", "search", "search_facets", "api_search_facets")
+SCENARIOS = (
+    "ping",
+    "list",
+    "search",
+    "search_facets",
+    "api_search_facets",
+    "finder_text",
+    "finder_criteria",
+    "api_match",
+)
+# Scenarios of the guichet's finder and their target (p95, ms).
+FINDER_SCENARIOS = ("finder_text", "finder_criteria", "api_match")
+FINDER_TARGET_MS = 80
 
 
 # ---------------------------------------------------------------------------
@@ -89,12 +139,47 @@ def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300) ->
         return ["/annuaire/"]
     if name == "search":
         return [f"/annuaire/?{urlencode({'q': q})}" for q in QUERIES]
+    if name == "finder_text":
+        return [f"/guichet/?{urlencode({'q': q})}" for q in FINDER_PHRASES]
+    if name in ("finder_criteria", "api_match"):
+        prefix = "/api/v1/guichet/match" if name == "api_match" else "/guichet/"
+        return [f"{prefix}?{urlencode(params, doseq=True)}" for params in finder_criteria(sectors, seed, size)]
     paths = []
     for _ in range(size):
         params = {"q": rng.choice(QUERIES), "kind": rng.choices(kinds, weights)[0], "sector": rng.choice(sectors)}
         prefix = "/api/v1/organizations" if name == "api_search_facets" else "/annuaire/"
         paths.append(f"{prefix}?{urlencode(params)}")
     return paths
+
+
+def finder_criteria(sectors: list[str], seed: int, size: int = 300) -> list[dict]:
+    """``size`` distinct combinations of the finder's criteria (the same for the
+    page and the API): 1–2 needs, often a stage, sometimes a sector, a headcount
+    or an age; about 7 % are dead ends (a word no service mentions as the only
+    criterion besides a headcount or an age)."""
+    rng = random.Random(f"{seed}-finder_criteria")
+    combos: list[dict] = []
+    seen: set[str] = set()
+    while len(combos) < size:
+        params: dict = {}
+        if rng.random() < 0.07:
+            params["q"] = rng.choice(DEAD_END_WORDS)
+            params["size" if rng.random() < 0.5 else "age"] = rng.choice(FINDER_SIZES[:6])
+        else:
+            params["need"] = rng.sample(FINDER_NEEDS, rng.choices((1, 2), (70, 30))[0])
+            if rng.random() < 0.75:
+                params["stage"] = rng.choice(FINDER_STAGES)
+            if rng.random() < 0.5:
+                params["sector"] = rng.choice(sectors)
+            if rng.random() < 0.4:
+                params["size"] = rng.choice(FINDER_SIZES)
+            if rng.random() < 0.2:
+                params["age"] = rng.randint(0, 15)
+        key = urlencode(params, doseq=True)
+        if key not in seen:
+            seen.add(key)
+            combos.append(params)
+    return combos
 
 
 def client(args: tuple) -> dict:
@@ -317,6 +402,7 @@ def dataset(database_url: str) -> dict:
             "international_activities": one("SELECT count(*) FROM directory_internationalactivity"),
             "sectors": [r[0] for r in conn.execute("SELECT slug FROM core_sector WHERE is_active ORDER BY slug")],
             "communes": one("SELECT count(*) FROM core_commune"),
+            "services": one("SELECT count(*) FROM guichet_service WHERE status = 'published'"),
             "postgresql": one("SHOW server_version"),
         }
 
@@ -425,7 +511,7 @@ def main(argv=None) -> int:
     results["config"]["output"] = str(args.output) if args.output else None
     print(
         f"Data set: {data['published']} published organisations, {data['sector_links']} sector links, "
-        f"{len(data['sectors'])} sectors, PostgreSQL {data['postgresql']}.",
+        f"{len(data['sectors'])} sectors, {data['services']} published services, PostgreSQL {data['postgresql']}.",
         flush=True,
     )
 
@@ -482,6 +568,14 @@ def main(argv=None) -> int:
     if target.get("latency_ms", {}).get("p95") is not None:
         verdict = "met" if target["latency_ms"]["p95"] < 50 and not target["error_count"] else "NOT met"
         print(f"Target (search + 2 facets, p95 < 50 ms at {args.clients} clients): {verdict}.")
+    for name in FINDER_SCENARIOS:
+        finder = results["scenarios"].get(name, {})
+        if finder.get("latency_ms", {}).get("p95") is not None:
+            met = finder["latency_ms"]["p95"] < FINDER_TARGET_MS and not finder["error_count"]
+            print(
+                f"Target ({name}, p95 < {FINDER_TARGET_MS} ms at {args.clients} clients, "
+                f"{data['services']} services): {'met' if met else 'NOT met'}."
+            )
     return 0
 
 

@@ -226,9 +226,11 @@ def _records() -> tuple[tuple, list[_Record]]:
 
 def reset() -> None:
     """Forget the snapshot and the labels (tests)."""
-    global _snapshot
+    global _snapshot, _services_key
     _snapshot = None
     _labels_cache.clear()
+    _services_cache.clear()
+    _services_key = None
 
 
 def _load_records() -> list[_Record]:
@@ -323,7 +325,7 @@ def _read_labels() -> _Labels:
     )
 
 
-def _need_points(record: _Record, requested: list[str], labels: _Labels) -> tuple[int, list[str]]:
+def _need_points(record: _Record, requested: list[str], labels: _Labels, explain: bool = True) -> tuple[int, list[str]]:
     best, matched = 0, []
     for code in requested:
         if code in record.needs:
@@ -339,74 +341,104 @@ def _need_points(record: _Record, requested: list[str], labels: _Labels) -> tupl
     if not matched:
         return 0, []
     score = best + NEED_EACH_MORE * (len(matched) - 1)
+    if not explain:
+        return score, []
     return score, [_("Answers your need “%(need)s”") % {"need": labels.needs.get(c, c)} for c in matched]
 
 
-def _check(record: _Record, criteria: Criteria, words: list[str], labels: _Labels, today, skip: str = "", shown=None):
+def _check(
+    record: _Record,
+    criteria: Criteria,
+    words: list[str],
+    labels: _Labels,
+    today,
+    skip: str = "",
+    shown=None,
+    explain: bool = True,
+):
     """(excluding criterion, None) or (None, (score, reasons, call state)).
-    ``shown`` maps the search words (stems) to the words as the person typed them."""
+    ``shown`` maps the search words (stems) to the words as the person typed them.
+    With ``explain`` false the reasons are left empty (same score, same state):
+    only the results shown need them."""
     shown = shown or {}
     score, reasons = 0, []
     if criteria.needs and skip != "need":
-        points, why = _need_points(record, criteria.needs, labels)
+        points, why = _need_points(record, criteria.needs, labels, explain)
         if not points:
             return "need", None
         score, reasons = score + points, reasons + why
     if criteria.stage and skip != "stage":
         if criteria.stage in record.stages:
             score += STAGE_EXPLICIT
-            reasons.append(_("Meant for the stage “%(stage)s”") % {"stage": labels.stages.get(criteria.stage, "")})
+            if explain:
+                reasons.append(_("Meant for the stage “%(stage)s”") % {"stage": labels.stages.get(criteria.stage, "")})
         elif not record.stages:
             score += STAGE_ANY
-            reasons.append(_("Open at every stage"))
+            if explain:
+                reasons.append(_("Open at every stage"))
         else:
             return "stage", None
     if criteria.sector and skip != "sector":
         if criteria.sector in record.sectors:
             score += SECTOR_EXPLICIT
-            reasons.append(_("Meant for the sector “%(sector)s”") % {"sector": labels.sectors.get(criteria.sector, "")})
+            if explain:
+                reasons.append(
+                    _("Meant for the sector “%(sector)s”") % {"sector": labels.sectors.get(criteria.sector, "")}
+                )
         elif not record.sectors:
             score += SECTOR_ANY
-            reasons.append(_("Open to every sector"))
+            if explain:
+                reasons.append(_("Open to every sector"))
         else:
             return "sector", None
     if criteria.size is not None and record.max_headcount is not None and skip != "size":
         if criteria.size > record.max_headcount:
             return "size", None
         score += LIMIT_FITS
-        reasons.append(_("Your headcount is within its limit (%(n)d)") % {"n": record.max_headcount})
+        if explain:
+            reasons.append(_("Your headcount is within its limit (%(n)d)") % {"n": record.max_headcount})
     if criteria.age is not None and record.max_age is not None and skip != "age":
         if criteria.age > record.max_age:
             return "age", None
         score += LIMIT_FITS
-        reasons.append(_("Your company's age is within its limit (%(n)d years)") % {"n": record.max_age})
+        if explain:
+            reasons.append(_("Your company's age is within its limit (%(n)d years)") % {"n": record.max_age})
     if words and skip != "text":
         found = [shown.get(w, w) for w in words if f" {w}" in record.document]
         if not found and not (criteria.needs or criteria.stage or criteria.sector):
             return "text", None  # the text is the only criterion: it must match
         if found:
             score += min(TEXT_MAX, TEXT_TERM * len(found))
-            reasons.append(_("Mentions: %(words)s") % {"words": ", ".join(found)})
+            if explain:
+                reasons.append(_("Mentions: %(words)s") % {"words": ", ".join(found)})
     if criteria.commune and criteria.commune in record.communes:
         score += NEAR_YOU
-        reasons.append(_("Offered by an organisation in %(commune)s") % {"commune": labels.communes[criteria.commune]})
+        if explain:
+            reasons.append(
+                _("Offered by an organisation in %(commune)s") % {"commune": labels.communes[criteria.commune]}
+            )
     state = record.call_state(today)
-    if state == CallState.OPEN:
+    if state == CallState.OPEN and explain:
         reasons.append(_("Call open now"))
     return None, (score, reasons, state)
 
 
-def _run(records, criteria, words, labels, today, skip="", shown=None):
-    matches, excluded = [], {}
+def _run(records, criteria, words, labels, today, skip="", shown=None, explain_first=MAX_RESULTS):
+    """Every record checked; the matches in order, only the first ``explain_first``
+    with their reasons (the others are counted, never shown)."""
+    matches, excluded, kept = [], {}, {}
     for record in records:
-        reason, result = _check(record, criteria, words, labels, today, skip, shown)
+        reason, result = _check(record, criteria, words, labels, today, skip, shown, explain=False)
         if reason:
             excluded[reason] = excluded.get(reason, 0) + 1
             continue
         score, reasons, state = result
         order = (-score, CALENDAR_ORDER.get(state, 9), record.name_key, record.id)
         matches.append(Match(record.id, score, reasons, order))
+        kept[record.id] = record
     matches.sort(key=lambda m: m.order)
+    for m in matches[:explain_first]:
+        _reason, (_score, m.reasons, _state) = _check(kept[m.service_id], criteria, words, labels, today, skip, shown)
     return matches, excluded
 
 
@@ -440,7 +472,7 @@ def match(criteria: Criteria, *, today: datetime.date | None = None, limit: int 
             open_records.append(record)
     words = understood.words
     shown = dict(zip(understood.words, understood.shown_words, strict=True))
-    matches, excluded = _run(open_records, used, words, labels, today, shown=shown)
+    matches, excluded = _run(open_records, used, words, labels, today, shown=shown, explain_first=limit)
     result = MatchResult(
         criteria=used,
         understood=understood,
@@ -453,11 +485,13 @@ def match(criteria: Criteria, *, today: datetime.date | None = None, limit: int 
         # Never a dead end: what each criterion excluded, and the nearest services.
         active = [c for c in CRITERIA if _is_active(used, words, c)]
         for criterion in active:
-            relaxed, _excluded = _run(open_records, used, words, labels, today, skip=criterion, shown=shown)
+            relaxed, _excluded = _run(
+                open_records, used, words, labels, today, skip=criterion, shown=shown, explain_first=NEAREST
+            )
             result.would_match_without[criterion] = len(relaxed)
             if relaxed and (not result.nearest or len(relaxed) > len(result.nearest)):
                 result.nearest, result.relaxed = relaxed[:NEAREST], criterion
-    _attach_services(result.matches + result.nearest)
+    _attach_services(result.matches + result.nearest, version)
     return result
 
 
@@ -472,9 +506,27 @@ def _is_active(criteria: Criteria, words: list[str], criterion: str) -> bool:
     }[criterion]
 
 
-def _attach_services(matches: list[Match]) -> None:
-    ids = [m.service_id for m in matches]
-    services = Service.objects.filter(pk__in=ids).prefetch_related("providers__commune", "stages", "needs")
-    by_id = {s.pk: s for s in services}
+# The services shown (with their providers, stages and needs), per (catalogue
+# version, minute): the same few hundred services fill most result pages, and
+# reading them cost more than the match. A change to a service changes the
+# version; a change to a provider alone shows within LABELS_SECONDS.
+_services_cache: dict[int, Service] = {}
+_services_key: tuple | None = None
+
+
+def _attach_services(matches: list[Match], version: tuple | None = None) -> None:
+    global _services_key
+    key = (version, int(time.monotonic() // LABELS_SECONDS)) if version is not None else None
+    cache = _services_cache
+    if key is None or key != _services_key:
+        cache.clear()
+        _services_key = key
+    ids = [m.service_id for m in matches if m.service_id not in cache]
+    if ids:
+        services = Service.objects.filter(pk__in=ids).prefetch_related("providers__commune", "stages", "needs")
+        for s in services:
+            cache[s.pk] = s
     for m in matches:
-        m.service = by_id.get(m.service_id)
+        m.service = cache.get(m.service_id)
+    if key is None:
+        cache.clear()
