@@ -53,7 +53,7 @@ class FinderForm(forms.Form):
         error_messages={"max_length": _("The text is limited to %(limit_value)d characters.")},
     )
     need = forms.MultipleChoiceField(label=_("Your needs"), required=False, widget=forms.CheckboxSelectMultiple)
-    stage = forms.ChoiceField(label=_("Your company's stage"), required=False, widget=forms.RadioSelect)
+    stage = forms.ChoiceField(label=_("Your company's stage"), required=False)
     sector = forms.ChoiceField(label=_("Your sector"), required=False)
     commune = forms.ChoiceField(label=_("Your commune"), required=False)
     size = forms.IntegerField(
@@ -68,29 +68,21 @@ class FinderForm(forms.Form):
     )
 
     def __init__(self, data=None, **kwargs):
-        from helice.core.models import Commune, Sector
-
-        from .models import Need, Stage
+        from .matching import form_choices
 
         if data is not None and hasattr(data, "getlist"):
             plain = {name: data.get(name, "") for name in ("q", "stage", "sector", "commune", "size", "age")}
             plain["need"] = data.getlist("need")
             data = plain
         super().__init__(data, **kwargs)
-        needs = list(Need.objects.select_related("parent").order_by("position", "code"))
-        self.needs_by_parent = [
-            (parent, [n for n in needs if n.parent_id == parent.pk and n.is_active])
-            for parent in needs
-            if parent.parent_id is None and parent.is_active
-        ]
-        self.fields["need"].choices = [(n.code, n.name) for n in needs]
+        choices = form_choices()  # cached per catalogue version: the finder is a hot page
+        self.needs_by_parent = choices.needs
+        self.fields["need"].choices = [(n.code, n.name) for n in choices.all_needs]
         self.fields["stage"].choices = [("", _("Any stage"))] + [
-            (s.code, s.name) for s in Stage.objects.order_by("position") if s.is_active or s.code == self._raw("stage")
+            (s.code, s.name) for s in choices.stages if s.is_active or s.code == self._raw("stage")
         ]
-        self.fields["sector"].choices = [("", _("Any sector"))] + [(s.slug, s.name) for s in Sector.objects.all()]
-        self.fields["commune"].choices = [("", _("Anywhere"))] + [
-            (c.insee_code, c.name) for c in Commune.objects.active()
-        ]
+        self.fields["sector"].choices = [("", _("Any sector"))] + [(s.code, s.name) for s in choices.sectors]
+        self.fields["commune"].choices = [("", _("Anywhere"))] + [(c.code, c.name) for c in choices.communes]
 
     def _raw(self, name):
         return (self.data or {}).get(name, "") if self.is_bound else ""

@@ -210,10 +210,32 @@ def _version() -> tuple:
     return (row["n"], row["last"])
 
 
+# The catalogue's version is read at most once a second per process; a write in
+# this process (services.service_reindex) marks it stale so it is read again at once.
+VERSION_SECONDS = 1.0
+_version_read: tuple[float, tuple] | None = None
+
+
+def mark_stale() -> None:
+    global _version_read
+    _version_read = None
+
+
+def _current_version() -> tuple:
+    global _version_read
+    now = time.monotonic()
+    read = _version_read
+    if read is not None and now - read[0] < VERSION_SECONDS:
+        return read[1]
+    version = _version()
+    _version_read = (now, version)
+    return version
+
+
 def _records() -> tuple[tuple, list[_Record]]:
     """(version, records) of the current catalogue."""
     global _snapshot
-    version = _version()
+    version = _current_version()
     current = _snapshot
     if current is not None and current[0] == version:
         return current
@@ -226,8 +248,10 @@ def _records() -> tuple[tuple, list[_Record]]:
 
 def reset() -> None:
     """Forget the snapshot and the labels (tests)."""
-    global _snapshot, _services_key
+    global _snapshot, _services_key, _version_read
     _snapshot = None
+    _version_read = None
+    _choices_cache.clear()
     _labels_cache.clear()
     _services_cache.clear()
     _services_key = None
@@ -310,6 +334,62 @@ def _labels(version: tuple) -> _Labels:
             _labels_cache.pop(old, None)  # older versions and minutes
         _labels_cache[key] = labels
     return labels
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    name: str
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """What the finder's form offers, read once per catalogue version, language and
+    minute (like the labels): needs grouped under their parent, stages, sectors,
+    communes."""
+
+    needs: tuple  # ((parent Choice, (child Choice, …)), …), active only, in order
+    all_needs: tuple  # every need code with its name, retired ones included
+    stages: tuple
+    sectors: tuple
+    communes: tuple
+
+
+_choices_cache: dict[tuple, FormChoices] = {}
+
+
+def form_choices() -> FormChoices:
+    version = _current_version()
+    key = (version, int(time.monotonic() // LABELS_SECONDS), get_language())
+    choices = _choices_cache.get(key)
+    if choices is None:
+        choices = _read_form_choices()
+        for old in [k for k in list(_choices_cache) if k[:2] != key[:2]]:
+            _choices_cache.pop(old, None)
+        _choices_cache[key] = choices
+    return choices
+
+
+def _read_form_choices() -> FormChoices:
+    from helice.core.models import Commune, Sector
+
+    needs = list(Need.objects.order_by("position", "code"))
+    parents = [n for n in needs if n.parent_id is None and n.is_active]
+    grouped = tuple(
+        (
+            Choice(p.code, p.name),
+            tuple(Choice(c.code, c.name) for c in needs if c.parent_id == p.pk and c.is_active),
+        )
+        for p in parents
+    )
+    return FormChoices(
+        needs=grouped,
+        all_needs=tuple(Choice(n.code, n.name, n.is_active) for n in needs),
+        stages=tuple(Choice(st.code, st.name, st.is_active) for st in Stage.objects.order_by("position")),
+        sectors=tuple(Choice(sec.slug, sec.name) for sec in Sector.objects.all()),
+        communes=tuple(Choice(c.insee_code, c.name) for c in Commune.objects.active()),
+    )
 
 
 def _read_labels() -> _Labels:

@@ -69,6 +69,10 @@ def service_reindex(*, service: Service) -> None:
     now = timezone.now()
     Service.objects.filter(pk=service.pk).update(search_document=document, name_key=key, updated_at=now)
     service.search_document, service.name_key, service.updated_at = document, key, now
+    from . import matching  # the finder reads this process's own writes at once
+
+    matching.mark_stale()
+    transaction.on_commit(matching.mark_stale)
 
 
 @transaction.atomic
