@@ -3,12 +3,14 @@ criteria as the page (query parameters) and the same order."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from . import matching, selectors
 from .forms import FinderForm
+from .views import RESULTS_CACHE_SECONDS, finder_cache_key
 
 router = Router(tags=["guichet"])
 
@@ -104,6 +106,15 @@ def match(request, params: Query[MatchQuery]):
     form = FinderForm(data)
     if not form.is_valid():
         raise HttpError(400, form.error_text())
+    key = finder_cache_key(f"api:{request.get_host()}", request)  # absolute URLs depend on the host
+    answer = cache.get(key)
+    if answer is None:
+        answer = _answer(request, form)
+        cache.set(key, answer, RESULTS_CACHE_SECONDS)
+    return answer
+
+
+def _answer(request, form) -> dict:
     result = matching.match(form.to_criteria())
     c = result.criteria
     generalist = selectors.generalist_contact()

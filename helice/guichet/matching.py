@@ -216,6 +216,11 @@ VERSION_SECONDS = 1.0
 _version_read: tuple[float, tuple] | None = None
 
 
+def catalogue_version() -> tuple:
+    """The catalogue's current version (cache keys of finder results)."""
+    return _current_version()
+
+
 def mark_stale() -> None:
     global _version_read
     _version_read = None

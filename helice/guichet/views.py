@@ -2,12 +2,17 @@
 each service's page."""
 
 import csv
+import hashlib
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from helice.core.pagination import PageError, get_page
 from helice.directory.exports import Echo, safe_cell
@@ -114,38 +119,60 @@ CRITERION_LABELS = {
 }
 
 
+RESULTS_CACHE_SECONDS = 300
+
+
+def finder_cache_key(prefix: str, request) -> str:
+    """Results depend on the catalogue (its version), the day (call states), the
+    language and the criteria: a key made of those serves every visitor."""
+    params = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
+    parts = (matching.catalogue_version(), timezone.localdate(), get_language(), params)
+    return f"guichet:{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
 @require_GET
+@vary_on_headers("Accept-Language", "Cookie")
 def finder(request):
     """The guided finder: criteria in the URL (shareable), ranked services with the
-    reasons they fit, and never a dead end."""
+    reasons they fit, and never a dead end. The results fragment is cached (see
+    finder_cache_key); the form around it is rendered for each request."""
     asked = any(request.GET.get(name) for name in ("q", "need", "stage", "sector", "commune", "size", "age"))
     form = FinderForm(request.GET if asked else None)
-    context = {"form": form, "asked": asked, "generalist": selectors.generalist_contact()}
+    context = {"form": form, "asked": asked}
     status = 200
     if asked:
         if form.is_valid():
-            result = matching.match(form.to_criteria())
-            used = result.criteria
+            key = finder_cache_key("page", request)
+            cached = cache.get(key)
+            if cached is None:
+                cached = _finder_results(request, form)
+                cache.set(key, cached, RESULTS_CACHE_SECONDS)
+            used, context["results_html"] = cached
             # The form shows the criteria used, the understood ones included, so
             # the person sees them and can correct them.
-            context["form"] = FinderForm(
-                {
-                    "q": used.q,
-                    "need": used.needs,
-                    "stage": used.stage,
-                    "sector": used.sector,
-                    "commune": used.commune,
-                    "size": "" if used.size is None else used.size,
-                    "age": "" if used.age is None else used.age,
-                }
-            )
-            context.update(
-                result=result,
-                understood=selectors.understood_labels(result.understood) if result.criteria.q else None,
-                without=[(CRITERION_LABELS[c], n) for c, n in result.would_match_without.items()],
-                relaxed_label=CRITERION_LABELS.get(result.relaxed, ""),
-                excluded=[(CRITERION_LABELS[c], n) for c, n in result.excluded_by.items()],
-            )
+            context["form"] = FinderForm(used)
         else:
             context["error"], status = form.error_text(), 400
     return render(request, "guichet/finder.html", context, status=status)
+
+
+def _finder_results(request, form) -> tuple[dict, str]:
+    result = matching.match(form.to_criteria())
+    used = result.criteria
+    context = {
+        "result": result,
+        "generalist": selectors.generalist_contact(),
+        "understood": selectors.understood_labels(result.understood) if used.q else None,
+        "without": [(CRITERION_LABELS[c], n) for c, n in result.would_match_without.items()],
+        "relaxed_label": CRITERION_LABELS.get(result.relaxed, ""),
+    }
+    data = {
+        "q": used.q,
+        "need": used.needs,
+        "stage": used.stage,
+        "sector": used.sector,
+        "commune": used.commune,
+        "size": "" if used.size is None else used.size,
+        "age": "" if used.age is None else used.age,
+    }
+    return data, render_to_string("guichet/_finder_results.html", context, request)

@@ -221,3 +221,18 @@ def test_the_snapshot_follows_every_change(catalogue):
     assert names(matching.match(matching.Criteria(needs=["premises"], stage="creation"))) == [
         "Appel à candidatures locaux"
     ]
+
+
+def test_cached_results_follow_the_catalogue(client, catalogue):
+    """Results are cached per catalogue version: a change to a service shows at once."""
+    url = reverse("guichet:finder")
+    params = {"need": "premises", "stage": "creation"}
+    assert "Pépinière d&#x27;entreprises" in client.get(url, params).content.decode()
+    api = client.get("/api/v1/guichet/match", params).json()
+    assert len(api["items"]) == 2
+    nursery = catalogue["services"]["nursery"]
+    nursery.status = "draft"
+    nursery.save()
+    services.service_reindex(service=nursery)
+    assert "Pépinière d&#x27;entreprises" not in client.get(url, params).content.decode()
+    assert len(client.get("/api/v1/guichet/match", params).json()["items"]) == 1
