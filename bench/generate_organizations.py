@@ -761,8 +761,12 @@ def generate(*, count: int, seed: int, batch_size: int) -> int:
     through = Organization.sectors.through
     taken = set(Organization.objects.values_list("slug", flat=True))
     sources = f"{SYNTHETIC_MARK} (seed {seed}). Not a real organisation."
-    with translation.override(settings.LANGUAGE_CODE):
-        kind_labels = {value: str(label) for value, label in OrganizationKind.choices}
+    # The kind's label in every language, as Organization.build_search_document() writes it.
+    kind_labels: dict[str, list[str]] = {value: [] for value in OrganizationKind.values}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for value, label in OrganizationKind.choices:
+                kind_labels[value].append(str(label))
     started = time.monotonic()
     created = 0
     with transaction.atomic():
@@ -776,7 +780,7 @@ def generate(*, count: int, seed: int, batch_size: int) -> int:
                 for sector in spec["sectors"]:
                     parts += [sector.name_fr, sector.name_en]
                 parts.append(spec["commune"].name)
-                parts.append(kind_labels[spec["kind"]])
+                parts += kind_labels[spec["kind"]]
                 objs.append(
                     Organization(
                         name=spec["name"],
