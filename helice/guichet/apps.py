@@ -13,7 +13,7 @@ class GuichetConfig(AppConfig):
         from helice.moderation import registry
 
         from . import selectors, services
-        from .models import Service
+        from .models import PARTNER_EDITABLE_FIELDS, Service
 
         def organization_services(organization):
             found = selectors.services_of(organization)
@@ -63,30 +63,3 @@ class GuichetConfig(AppConfig):
             trusted=lambda service: any(p.is_trusted for p in service.providers.all()),
             after_apply=lambda service: services.service_reindex(service=service),
         )
-
-
-PARTNER_EDITABLE_FIELDS = [
-    "name",
-    "name_en",
-    "summary_fr",
-    "summary_en",
-    "description_fr",
-    "description_en",
-    "needs",
-    "stages",
-    "sectors",
-    "eligibility_fr",
-    "eligibility_en",
-    "amount_note_fr",
-    "amount_note_en",
-    "cost_fr",
-    "cost_en",
-    "calendar",
-    "opens_on",
-    "closes_on",
-    "how_to_apply_fr",
-    "how_to_apply_en",
-    "contact_email",
-    "contact_phone",
-    "website",
-]

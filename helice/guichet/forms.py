@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.search import MAX_QUERY_LENGTH
 from helice.directory.forms import FacetValuesField
 
-from .models import Service
+from .models import PARTNER_EDITABLE_FIELDS, Service
 from .selectors import FACETS, ServiceFilters
 
 
@@ -144,31 +144,7 @@ class ServiceEditForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = [
-            "name",
-            "name_en",
-            "summary_fr",
-            "summary_en",
-            "description_fr",
-            "description_en",
-            "needs",
-            "stages",
-            "sectors",
-            "eligibility_fr",
-            "eligibility_en",
-            "amount_note_fr",
-            "amount_note_en",
-            "cost_fr",
-            "cost_en",
-            "calendar",
-            "opens_on",
-            "closes_on",
-            "how_to_apply_fr",
-            "how_to_apply_en",
-            "contact_email",
-            "contact_phone",
-            "website",
-        ]
+        fields = PARTNER_EDITABLE_FIELDS
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 6}),
             "description_en": forms.Textarea(attrs={"rows": 6}),

@@ -123,6 +123,36 @@ class CallState(models.TextChoices):
     DATES_TBC = "dates_tbc", _("Dates to be confirmed")
 
 
+# What the providers' members may change from the partner space (moderated, see
+# helice.moderation); the rest (providers, kind, status, limits, sources) stays
+# with the metropolis's team (admin).
+PARTNER_EDITABLE_FIELDS = [
+    "name",
+    "name_en",
+    "summary_fr",
+    "summary_en",
+    "description_fr",
+    "description_en",
+    "needs",
+    "stages",
+    "sectors",
+    "eligibility_fr",
+    "eligibility_en",
+    "amount_note_fr",
+    "amount_note_en",
+    "cost_fr",
+    "cost_en",
+    "calendar",
+    "opens_on",
+    "closes_on",
+    "how_to_apply_fr",
+    "how_to_apply_en",
+    "contact_email",
+    "contact_phone",
+    "website",
+]
+
+
 class ServiceQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
