@@ -403,3 +403,5 @@ AXES_VERBOSE = False
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # A mail server that does not answer must not hold a request for long (seconds).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Outbox: a mail that fails is retried by `manage.py send_queued_emails` until this many attempts.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
-from .models import Commune, PriorityDomain, Sector
+from .models import Commune, OutgoingEmail, PriorityDomain, Sector
 from .resources import CommuneResource, PriorityDomainResource, SectorResource
 
 
@@ -52,3 +53,24 @@ class CommuneAdmin(SpreadsheetAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "insee_code", "slug")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox: what left, what waits and why. Failed mails can be requeued."""
+
+    list_display = ("created_at", "template", "subject", "status", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("status", "template")
+    search_fields = ("subject", "recipients")
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    actions = ["requeue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Send again"))
+    def requeue(self, request, queryset):
+        count = queryset.exclude(status=OutgoingEmail.Status.SENT).update(
+            status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, _("%(count)d e-mail(s) queued again.") % {"count": count})

@@ -125,3 +125,40 @@ class Commune(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail waiting to leave, or sent: the persistent outbox.
+
+    A notification is rendered and stored in the same transaction as the change
+    it reports, then sent once that transaction commits. When the mail server is
+    down the row stays ``pending`` with its next attempt scheduled; the
+    ``send_queued_emails`` command (cron, every few minutes) retries it with a
+    growing delay until it leaves or ``EMAIL_MAX_ATTEMPTS`` is reached (then
+    ``failed``, visible in the admin, and can be requeued)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    template = models.CharField(_("template"), max_length=120)
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due")]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.recipients)}"

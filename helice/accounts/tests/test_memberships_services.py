@@ -21,6 +21,7 @@ from helice.accounts.tests.membership_factories import (
     MembershipFactory,
     make_invitation,
 )
+from helice.core.models import OutgoingEmail
 from helice.directory.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +176,10 @@ def test_mail_failure_keeps_the_request(settings, django_capture_on_commit_callb
             user=UserFactory(), organization=admin.organization, message="Gardez-moi"
         )
     assert JoinRequest.objects.get(pk=join_request.pk).message == "Gardez-moi"
-    assert "Could not send the accounts/email/join_request e-mail" in caplog.text
+    assert "Could not send e-mail" in caplog.text
+    queued = OutgoingEmail.objects.get(template="accounts/email/join_request")
+    assert queued.status == OutgoingEmail.Status.PENDING and queued.attempts == 1
+    assert queued.recipients == [admin.user.email] and "Gardez-moi" in queued.body
     invitation, _token, sent = services.invitation_create(
         organization=admin.organization, email="new@example.org", role="editor", by=admin.user
     )
