@@ -228,6 +228,13 @@ DIRECTORY_SEARCH_REFRESH_SECONDS = env.float("DIRECTORY_SEARCH_REFRESH_SECONDS",
 DIRECTORY_ROW_CACHE_SIZE = env.int("DIRECTORY_ROW_CACHE_SIZE", default=5000)
 # The guichet's finder sends a person to this organisation (slug) when no service fits.
 GUICHET_GENERALIST_ORGANIZATION = env.str("GUICHET_GENERALIST_ORGANIZATION", default="grenoble-alpes-metropole")
+# Alerts (saved finder searches, docs/guichet.md "Alerts"): active alerts per address;
+# days to confirm one before it is deleted; subscriptions per client IP and per address
+# (rates as in helice.core.ratelimit: "<amount>/<period>").
+GUICHET_ALERTS_PER_EMAIL = env.int("GUICHET_ALERTS_PER_EMAIL", default=10)
+GUICHET_ALERTS_CONFIRM_DAYS = env.int("GUICHET_ALERTS_CONFIRM_DAYS", default=7)
+GUICHET_ALERTS_RATE_IP = env.str("GUICHET_ALERTS_RATE_IP", default="10/h")
+GUICHET_ALERTS_RATE_EMAIL = env.str("GUICHET_ALERTS_RATE_EMAIL", default="3/h")
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

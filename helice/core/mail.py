@@ -1,8 +1,9 @@
 """E-mail notifications, one way for every part.
 
 A notification is a pair of templates, ``<name>_subject.txt`` and
-``<name>_body.txt``, rendered in the site's language (recipients have no stored
-language preference yet).
+``<name>_body.txt``, rendered in the site's language, or in ``language`` when the
+caller knows the recipient's (the guichet's alerts keep the language of the
+subscription).
 
 ``send_after_commit`` (the default for notifications) stores the rendered mail
 in the persistent outbox (:class:`helice.core.models.OutgoingEmail`) inside the
@@ -35,9 +36,9 @@ if TYPE_CHECKING:
     from helice.core.models import OutgoingEmail
 
 
-def render(template: str, context: dict) -> tuple[str, str]:
+def render(template: str, context: dict, language: str | None = None) -> tuple[str, str]:
     full = {"site_name": settings.HELICE_SITE_NAME, "site_url": settings.SITE_URL.rstrip("/"), **context}
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
         body = render_to_string(f"{template}_body.txt", full)
     return subject, body
@@ -58,16 +59,22 @@ def send_now(*, template: str, context: dict, recipients: Iterable[str]) -> bool
 
 
 def send_after_commit(
-    *, template: str, context: dict, recipients: Iterable[str], headers: dict | None = None
+    *,
+    template: str,
+    context: dict,
+    recipients: Iterable[str],
+    headers: dict | None = None,
+    language: str | None = None,
 ) -> OutgoingEmail | None:
     """Queue the mail in the outbox (same transaction as the caller's change) and
-    try to send it once that transaction commits."""
+    try to send it once that transaction commits. ``language``: the recipient's,
+    when known (the site's by default)."""
     from helice.core.models import OutgoingEmail
 
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return None
-    subject, body = render(template, context)
+    subject, body = render(template, context, language)
     email = OutgoingEmail.objects.create(
         template=template,
         recipients=recipients,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from . import services
-from .models import Need, Service, Stage
+from .models import Need, SavedSearch, Service, Stage
 
 
 @admin.register(Stage)
@@ -39,3 +39,26 @@ class ServiceAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.service_reindex(service=form.instance)
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    """The alerts, read only: people manage theirs through the link mailed to them.
+    The addresses are personal data (staff only)."""
+
+    list_display = ("email", "language", "created_at", "confirmed_at", "last_sent_at", "unsubscribed_at")
+    list_filter = (
+        ("confirmed_at", admin.EmptyFieldListFilter),
+        ("unsubscribed_at", admin.EmptyFieldListFilter),
+        "language",
+    )
+    search_fields = ("email",)
+    date_hierarchy = "created_at"
+    fields = ("email", "criteria", "language", "user", "created_at", "confirmed_at", "last_sent_at", "unsubscribed_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

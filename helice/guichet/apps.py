@@ -2,13 +2,23 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _link_alerts(sender=None, email_address=None, **kwargs):
+    """allauth's ``email_confirmed``: the alerts of a newly verified address become
+    that account's data (export, erasure)."""
+    from . import services
+
+    services.search_alerts_link_address(email=email_address.email, user=email_address.user)
+
+
 class GuichetConfig(AppConfig):
     name = "helice.guichet"
     label = "guichet"
     verbose_name = _("Guichet: support and financing")
 
     def ready(self):
-        from helice.core import sections
+        from allauth.account.signals import email_confirmed
+
+        from helice.core import personal_data, sections
         from helice.core.services import register_territory_loader
         from helice.moderation import registry
 
@@ -50,6 +60,14 @@ class GuichetConfig(AppConfig):
             )
 
         sections.register("search", search_services)
+        # Alerts (saved searches): a person's data when one of their verified addresses receives them.
+        personal_data.register(
+            "guichet.alerts",
+            services.search_alerts_export,
+            services.search_alerts_erase,
+            description=_("Alerts: the finder searches e-mailed each week to your confirmed addresses."),
+        )
+        email_confirmed.connect(_link_alerts, dispatch_uid="guichet.alerts.email_confirmed")
         register_territory_loader("needs and stages", lambda path: services.taxonomy_load())
         register_territory_loader("services", services.services_load)
 

@@ -1,6 +1,7 @@
 """Parsing and validation of service queries (HTML list, CSV export and API)."""
 
 from django import forms
+from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext_lazy as _
 
 from helice.core.search import MAX_QUERY_LENGTH
@@ -82,7 +83,9 @@ class FinderForm(forms.Form):
             (s.code, s.name) for s in choices.stages if s.is_active or s.code == self._raw("stage")
         ]
         self.fields["sector"].choices = [("", _("Any sector"))] + [(s.code, s.name) for s in choices.sectors]
-        self.fields["commune"].choices = [("", _("Anywhere"))] + [(c.code, c.name) for c in choices.communes]
+        self.fields["commune"].choices = [("", _("Anywhere"))] + [
+            (c.code, c.name) for c in choices.communes if c.is_active or c.code == self._raw("commune")
+        ]
 
     def _raw(self, name):
         return (self.data or {}).get(name, "") if self.is_bound else ""
@@ -105,6 +108,42 @@ class FinderForm(forms.Form):
         return " ".join(
             f"{self.fields[name].label}: {error}" for name, errors in self.errors.items() for error in errors
         )
+
+
+ALERT_HONEYPOT = "website"
+
+
+class HoneypotFilled(SuspiciousOperation):
+    """A bot filled the hidden field: Django answers 400 and nothing is saved."""
+
+
+class SearchAlertForm(forms.Form):
+    """The address that receives an alert (the search's criteria come with it, in
+    the finder's own fields, read by :class:`FinderForm`), and a honeypot."""
+
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        help_text=_(
+            "We first send a link to confirm the address. Then, once a week, the new services and calls "
+            "that fit this search, only when there are some. One click stops them."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # Humans never meet this field (off screen, aria-hidden, out of the keyboard
+    # order, as in the sign-up form); bots that fill every input do fill it.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    honeypot_field = ALERT_HONEYPOT
+
+    def clean(self):
+        if self.data.get(ALERT_HONEYPOT):
+            raise HoneypotFilled("Alert honeypot filled.")
+        return super().clean()
 
 
 class ServiceEditForm(forms.ModelForm):

@@ -72,6 +72,19 @@ class Criteria:
             self.size is None and self.age is None
         )
 
+    @classmethod
+    def from_saved(cls, data: dict) -> Criteria:
+        """The criteria of a saved search (``models.normalise_criteria``)."""
+        return cls(
+            needs=list(data.get("need") or []),
+            stage=data.get("stage") or "",
+            sector=data.get("sector") or "",
+            commune=data.get("commune") or "",
+            size=data.get("size"),
+            age=data.get("age"),
+            q=data.get("q") or "",
+        )
+
 
 @dataclass
 class Understood:
@@ -393,7 +406,7 @@ def _read_form_choices() -> FormChoices:
         all_needs=tuple(Choice(n.code, n.name, n.is_active) for n in needs),
         stages=tuple(Choice(st.code, st.name, st.is_active) for st in Stage.objects.order_by("position")),
         sectors=tuple(Choice(sec.slug, sec.name) for sec in Sector.objects.all()),
-        communes=tuple(Choice(c.insee_code, c.name) for c in Commune.objects.active()),
+        communes=tuple(Choice(c.insee_code, c.name, c.is_active) for c in Commune.objects.all()),
     )
 
 
@@ -578,6 +591,29 @@ def match(criteria: Criteria, *, today: datetime.date | None = None, limit: int 
                 result.nearest, result.relaxed = relaxed[:NEAREST], criterion
     _attach_services(result.matches + result.nearest, version)
     return result
+
+
+def match_among(
+    criteria: Criteria, service_ids, *, today: datetime.date | None = None, limit: int = MAX_RESULTS
+) -> tuple[list[Match], int]:
+    """The matches of ``criteria`` among these services only (an alert's new
+    services), by the same rules and in the same order as :func:`match`: closed
+    calls and unpublished services are left out. Returns the first ``limit``
+    matches, with their reasons and services, and the number of matches."""
+    today = today or timezone.localdate()
+    ids = set(service_ids)
+    if not ids:
+        return [], 0
+    used, understood = resolve(criteria)
+    version, records = _records()
+    candidates = [r for r in records if r.id in ids and r.call_state(today) != CallState.CLOSED]
+    if not candidates:
+        return [], 0
+    labels = _labels(version)
+    shown = dict(zip(understood.words, understood.shown_words, strict=True))
+    matches, _excluded = _run(candidates, used, understood.words, labels, today, shown=shown, explain_first=limit)
+    _attach_services(matches[:limit], version)
+    return matches[:limit], len(matches)
 
 
 def _is_active(criteria: Criteria, words: list[str], criterion: str) -> bool:

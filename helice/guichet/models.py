@@ -6,12 +6,18 @@ Needs and stages are reference data with stable codes: they are retired
 working."""
 
 import datetime
+import hashlib
+import json
+import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -209,6 +215,9 @@ class Service(models.Model):
     sources = models.TextField(_("sources"), blank=True, help_text=_("Where the facts of this record come from."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set once, by services.service_reindex, the first time the service is seen
+    # published: the alerts' "new services" (a draft published later is new then).
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False, db_index=True)
     search_document = models.TextField(editable=False, default="")
     name_key = models.CharField(editable=False, max_length=260, default="", db_index=True)
 
@@ -332,3 +341,161 @@ class Service(models.Model):
             with translation.override(language):
                 parts.append(str(ServiceKind(self.kind).label) if self.kind in ServiceKind.values else "")
         return search.build_document(*parts)
+
+
+# --- Alerts: saved finder searches ----------------------------------------------------
+
+# The finder's criteria, in the order of its form and of the links it makes.
+CRITERIA_FIELDS = ("q", "need", "stage", "sector", "commune", "size", "age")
+TOKEN_LENGTH = 64  # hexadecimal characters
+
+
+def normalise_criteria(data: dict) -> dict:
+    """The finder's criteria as an alert keeps them: only the criteria given, text
+    stripped, needs without duplicates and sorted, numbers as numbers. Two
+    searches that ask the same thing give the same dictionary (and key)."""
+    criteria: dict = {}
+    q = " ".join(str(data.get("q") or "").split())
+    if q:
+        criteria["q"] = q
+    needs = data.get("need") or []
+    if isinstance(needs, str):
+        needs = [needs]
+    needs = sorted({str(code).strip() for code in needs if str(code).strip()})
+    if needs:
+        criteria["need"] = needs
+    for name in ("stage", "sector", "commune"):
+        value = str(data.get(name) or "").strip()
+        if value:
+            criteria[name] = value
+    for name in ("size", "age"):
+        value = data.get(name)
+        if value not in (None, ""):
+            criteria[name] = int(value)
+    return criteria
+
+
+def criteria_key(criteria: dict) -> str:
+    return hashlib.sha256(json.dumps(criteria, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+
+
+def criteria_items(criteria: dict) -> list[tuple[str, str]]:
+    """(name, value) pairs of the criteria, as the finder's form sends them."""
+    items = []
+    for name in CRITERIA_FIELDS:
+        value = criteria.get(name)
+        for one in value if isinstance(value, list) else [value]:
+            if one not in (None, ""):
+                items.append((name, str(one)))
+    return items
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def active(self):
+        """Not unsubscribed (confirmed or waiting for confirmation)."""
+        return self.filter(unsubscribed_at__isnull=True)
+
+    def confirmed(self):
+        """Confirmed and not unsubscribed: the alerts that receive digests."""
+        return self.active().filter(confirmed_at__isnull=False)
+
+    def for_email(self, email: str):
+        return self.filter(email__iexact=email or "")
+
+    def for_token(self, token: str):
+        return self.filter(token_hash=SavedSearch.hash_token(token))
+
+
+class SavedSearch(models.Model):
+    """A finder search saved by a person (an "alert"): each week, the services and
+    calls new since the last digest that match it are sent to a confirmed address
+    (no account needed). One secret link confirms it, manages it and unsubscribes.
+
+    The link's token is never stored: it is derived from ``SECRET_KEY`` and a
+    random ``token_nonce`` (so each weekly digest can carry it), and looked up by
+    its hash (``token_hash``): the database alone cannot make or accept a link."""
+
+    email = models.EmailField(_("e-mail address"))
+    criteria = models.JSONField(_("criteria"), default=dict, help_text=_("The finder's criteria, normalised."))
+    criteria_key = models.CharField(max_length=64, editable=False)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="fr")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,  # accounts are anonymised, never deleted; the eraser deletes alerts
+        null=True,
+        blank=True,
+        related_name="saved_searches",
+        verbose_name=_("account"),
+        help_text=_("The account that has verified this address, when there is one."),
+    )
+    token_nonce = models.CharField(max_length=32, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("asked on"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed on"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(
+        _("news sent up to"),
+        null=True,
+        blank=True,
+        help_text=_("End of the period covered by the last digest sent."),
+    )
+    unsubscribed_at = models.DateTimeField(_("unsubscribed on"), null=True, blank=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            # One active alert per address and search, whatever the address's case.
+            models.UniqueConstraint(
+                Lower("email"),
+                "criteria_key",
+                condition=models.Q(unsubscribed_at__isnull=True),
+                name="unique_active_saved_search",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.pk})"
+
+    def get_absolute_url(self):
+        return reverse("guichet:alert", kwargs={"token": self.token})
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256((token or "").encode()).hexdigest()
+
+    @staticmethod
+    def make_token(nonce: str) -> str:
+        return salted_hmac("helice.guichet.SavedSearch", nonce, algorithm="sha256").hexdigest()
+
+    def set_token(self) -> None:
+        """A new random link (a new alert)."""
+        self.token_nonce = secrets.token_hex(16)
+        self.token_hash = self.hash_token(self.make_token(self.token_nonce))
+
+    @property
+    def token(self) -> str:
+        return self.make_token(self.token_nonce)
+
+    def set_criteria(self, criteria: dict) -> None:
+        self.criteria = normalise_criteria(criteria)
+        self.criteria_key = criteria_key(self.criteria)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.unsubscribed_at is None
+
+    @property
+    def query_string(self) -> str:
+        """The finder's query string of these criteria (the link to the results)."""
+        return urlencode(criteria_items(self.criteria))
+
+    def results_url(self) -> str:
+        query = self.query_string
+        return reverse("guichet:finder") + (f"?{query}" if query else "")

@@ -208,3 +208,56 @@ def partner_services(organization: Organization, user) -> list[tuple[Service, bo
         .values_list("object_id", flat=True)
     )
     return [(s, s.pk in waiting) for s in editable]
+
+
+@dataclass
+class CriterionInWords:
+    label: str
+    value: str
+    retired: bool = False
+
+
+def criteria_in_words(criteria: dict) -> list[CriterionInWords]:
+    """A saved search's criteria (``models.normalise_criteria``) in words, in the
+    current language, for its management page and its digests. A need, stage,
+    sector or commune retired since (or unknown) is named and marked, never an
+    error."""
+    from django.utils.translation import gettext, ngettext
+
+    from helice.core.models import Commune
+
+    def named(model, key: str, code: str) -> tuple[str, bool]:
+        found = model.objects.filter(**{key: code}).first()
+        if found is None:
+            return code, True
+        return (found.name, not found.is_active)
+
+    def shown(name: str, retired: bool) -> str:
+        return gettext("%(name)s (retired from the list)") % {"name": name} if retired else name
+
+    rows = []
+    if criteria.get("q"):
+        rows.append(CriterionInWords(gettext("Your words"), criteria["q"]))
+    codes = criteria.get("need") or []
+    if codes:
+        needs = {n.code: n for n in Need.objects.filter(code__in=codes)}
+        names = [shown(needs[c].name if c in needs else c, c not in needs or not needs[c].is_active) for c in codes]
+        retired = any(c not in needs or not needs[c].is_active for c in codes)
+        rows.append(CriterionInWords(gettext("Your needs"), ", ".join(names), retired))
+    for name, label, model, key in (
+        ("stage", gettext("Your company's stage"), Stage, "code"),
+        ("sector", gettext("Your sector"), Sector, "slug"),
+        ("commune", gettext("Your commune"), Commune, "insee_code"),
+    ):
+        if criteria.get(name):
+            value, retired = named(model, key, criteria[name])
+            rows.append(CriterionInWords(label, shown(value, retired), retired))
+    if criteria.get("size") is not None:
+        n = criteria["size"]
+        rows.append(CriterionInWords(gettext("Headcount"), ngettext("%(n)d employee", "%(n)d employees", n) % {"n": n}))
+    if criteria.get("age") is not None:
+        n = criteria["age"]
+        rows.append(
+            CriterionInWords(gettext("Age of the company"), ngettext("%(n)d year", "%(n)d years", n) % {"n": n})
+        )
+    return rows

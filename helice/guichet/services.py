@@ -1,20 +1,33 @@
 """Write operations of the guichet: the taxonomy and services of a territory's
-dataset, and the search fields of services."""
+dataset, the search fields of services, and the alerts (saved finder searches
+e-mailed weekly)."""
 
 from __future__ import annotations
 
 import datetime
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from helice.core import search
+from helice.core import mail, search
 from helice.core.models import Sector
 from helice.core.services import TerritoryDataError, read_yaml, records_of, upsert
 from helice.directory.models import Organization, PublicationStatus
 
-from .models import Calendar, Need, Service, ServiceKind, Stage
+from .models import Calendar, Need, SavedSearch, Service, ServiceKind, Stage, criteria_key, normalise_criteria
+
+logger = logging.getLogger(__name__)
 
 TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 SERVICES_FOLDER = "services"
@@ -69,6 +82,12 @@ def service_reindex(*, service: Service) -> None:
     now = timezone.now()
     Service.objects.filter(pk=service.pk).update(search_document=document, name_key=key, updated_at=now)
     service.search_document, service.name_key, service.updated_at = document, key, now
+    # Every write path ends here (admin, dataset loader, moderation): the first time
+    # the service is seen published is when it becomes new for the alerts.
+    if Service.objects.filter(pk=service.pk, status=PublicationStatus.PUBLISHED, published_at__isnull=True).update(
+        published_at=now
+    ):
+        service.published_at = now
     from . import matching  # the finder reads this process's own writes at once
 
     matching.mark_stale()
@@ -197,3 +216,370 @@ def services_load(*, path: Path | str) -> dict[str, int]:
             service_reindex(service=service)
             _count(counts, created)
     return counts
+
+
+# --- Alerts: saved finder searches (docs/guichet.md, "Alerts") ---------------------------
+
+DIGEST_MAX = 10  # services listed in a digest; the link to the results shows every one
+UNSUBSCRIBED_KEPT_DAYS = 30  # an unsubscribe link keeps answering this long, then the alert is deleted
+
+
+class AlertError(Exception):
+    """A refusal with a message for the person (``code``: invalid, empty, limit,
+    unsubscribed, expired, gone)."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class AlertRequest:
+    """What ``search_alert_create`` did: ``confirmation_sent`` (a new alert, or
+    one waiting for confirmation whose link is sent again), ``exists`` (the
+    address already receives this search: a reminder with its link is sent),
+    ``limit`` (the address has too many alerts: the list is mailed to it), or
+    ``active`` (the signed-in owner of the address: active at once, no mail).
+    Only the owner of the address is told which; anyone else sees the same page."""
+
+    outcome: str
+    alert: SavedSearch | None = None
+
+
+def _clean_email(email: str) -> str:
+    email = BaseUserManager.normalize_email((email or "").strip())
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AlertError(_("Enter a valid e-mail address."), code="invalid") from None
+    return email
+
+
+def _confirm_deadline(now: datetime.datetime) -> datetime.datetime:
+    """Alerts asked before this and still unconfirmed have expired."""
+    return now - datetime.timedelta(days=settings.GUICHET_ALERTS_CONFIRM_DAYS)
+
+
+def _verified_owner(email: str):
+    """The account that has verified this address, if any (one at most:
+    addresses are unique among accounts)."""
+    from allauth.account.models import EmailAddress
+
+    found = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+    return found.user if found else None
+
+
+def _owns(user, email: str) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    )
+
+
+def alert_link(alert: SavedSearch, name: str = "guichet:alert") -> str:
+    """An absolute link with the alert's token, in the alert's language."""
+    with translation.override(alert.language):
+        return mail.absolute(reverse(name, kwargs={"token": alert.token}))
+
+
+def _alert_mail(alert: SavedSearch, template: str, context: dict, headers: dict | None = None) -> None:
+    from . import selectors
+
+    with translation.override(alert.language):
+        criteria = selectors.criteria_in_words(alert.criteria)
+        results_url = mail.absolute(alert.results_url())
+    mail.send_after_commit(
+        template=f"guichet/email/{template}",
+        context={
+            "alert": alert,
+            "criteria": criteria,
+            "results_url": results_url,
+            "manage_url": alert_link(alert),
+            "confirm_url": alert_link(alert, "guichet:alert_confirm"),
+            "unsubscribe_url": alert_link(alert, "guichet:alert_unsubscribe"),
+            "confirm_days": settings.GUICHET_ALERTS_CONFIRM_DAYS,
+            **context,
+        },
+        recipients=[alert.email],
+        headers=headers,
+        language=alert.language,
+    )
+
+
+def search_alert_create(*, email: str, criteria: dict, language: str = "", user=None) -> AlertRequest:
+    """Save a finder search for ``email`` (anyone may ask, no account needed).
+    Nothing is sent to the address but the confirmation link until it is
+    confirmed, unless ``user`` is signed in with this address verified: then the
+    alert is active at once. At most ``GUICHET_ALERTS_PER_EMAIL`` active alerts per
+    address (alerts waiting for confirmation count until they expire).
+
+    ``criteria``: the finder's cleaned criteria (``FinderForm``); at least one."""
+    email = _clean_email(email)
+    criteria = normalise_criteria(criteria)
+    if not criteria:
+        raise AlertError(_("Search with at least one criterion before saving the search."), code="empty")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    owner = user if _owns(user, email) else None
+    now = timezone.now()
+    with transaction.atomic():
+        existing = (
+            SavedSearch.objects.select_for_update()
+            .active()
+            .for_email(email)
+            .filter(criteria_key=criteria_key(criteria))
+            .first()
+        )
+        if existing is not None:
+            return _asked_again(existing, owner=owner, now=now)
+        active = SavedSearch.objects.active().for_email(email)
+        counted = active.filter(Q(confirmed_at__isnull=False) | Q(created_at__gte=_confirm_deadline(now)))
+        if counted.count() >= settings.GUICHET_ALERTS_PER_EMAIL:
+            if owner is not None:
+                raise AlertError(
+                    _("This address already has %(limit)d alerts: unsubscribe from one before saving another.")
+                    % {"limit": settings.GUICHET_ALERTS_PER_EMAIL},
+                    code="limit",
+                )
+            alerts = list(counted.order_by("created_at", "id"))
+            _limit_mail(email, alerts, language)
+            return AlertRequest("limit")
+        alert = SavedSearch(email=email, language=language, created_at=now)
+        alert.set_criteria(criteria)
+        alert.set_token()
+        if owner is not None:
+            alert.user, alert.confirmed_at = owner, now
+        try:
+            with transaction.atomic():
+                alert.save()
+        except IntegrityError:  # the same search saved for this address at the same moment
+            return AlertRequest("confirmation_sent")
+        if owner is not None:
+            return AlertRequest("active", alert)
+        _alert_mail(alert, "alert_confirm", {})
+        return AlertRequest("confirmation_sent", alert)
+
+
+def _asked_again(alert: SavedSearch, *, owner, now) -> AlertRequest:
+    if alert.confirmed_at is not None:
+        if owner is not None:
+            return AlertRequest("active", alert)
+        _alert_mail(alert, "alert_exists", {})
+        return AlertRequest("exists", alert)
+    if owner is not None:
+        alert.confirmed_at, alert.user = now, owner
+        alert.save(update_fields=["confirmed_at", "user"])
+        return AlertRequest("active", alert)
+    alert.created_at = now  # asked again: the link is valid from now
+    alert.save(update_fields=["created_at"])
+    _alert_mail(alert, "alert_confirm", {})
+    return AlertRequest("confirmation_sent", alert)
+
+
+def _limit_mail(email: str, alerts: list[SavedSearch], language: str) -> None:
+    from . import selectors
+
+    rows = []
+    with translation.override(language):
+        for alert in alerts:
+            rows.append({"criteria": selectors.criteria_in_words(alert.criteria), "manage_url": alert_link(alert)})
+    mail.send_after_commit(
+        template="guichet/email/alert_limit",
+        context={"alerts": rows, "limit": settings.GUICHET_ALERTS_PER_EMAIL},
+        recipients=[email],
+        language=language,
+    )
+
+
+def _locked(alert: SavedSearch) -> SavedSearch:
+    locked = SavedSearch.objects.select_for_update().filter(pk=alert.pk).first()
+    if locked is None:
+        raise AlertError(_("This alert no longer exists."), code="gone")
+    return locked
+
+
+def search_alert_confirm(*, alert: SavedSearch) -> SavedSearch:
+    """Confirm the address (the link mailed to it was followed): the alert will
+    receive digests. Confirming twice changes nothing. The alert is tied to the
+    account that has verified this address, if any (that person's data)."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _locked(alert)
+        if locked.unsubscribed_at is not None:
+            raise AlertError(
+                _("You unsubscribed from this alert. Save the search again from its results to receive it again."),
+                code="unsubscribed",
+            )
+        if locked.confirmed_at is None:
+            if locked.created_at < _confirm_deadline(now):
+                raise AlertError(
+                    _("This confirmation link has expired. Save the search again from its results."),
+                    code="expired",
+                )
+            locked.confirmed_at = now
+            locked.user = locked.user or _verified_owner(locked.email)
+            locked.save(update_fields=["confirmed_at", "user"])
+    return locked
+
+
+def search_alert_unsubscribe(*, alert: SavedSearch) -> SavedSearch:
+    """Stop the alert (one click from any digest). Unsubscribing twice changes
+    nothing; the alert is deleted ``UNSUBSCRIBED_KEPT_DAYS`` later."""
+    with transaction.atomic():
+        locked = _locked(alert)
+        if locked.unsubscribed_at is None:
+            locked.unsubscribed_at = timezone.now()
+            locked.save(update_fields=["unsubscribed_at"])
+    return locked
+
+
+def search_alerts_link_address(*, email: str, user) -> int:
+    """``user`` has just verified ``email``: its alerts become that person's data
+    (their export, and erased with their account). Returns how many."""
+    return SavedSearch.objects.for_email(email).exclude(user=user).update(user=user)
+
+
+def _user_alerts(user):
+    from allauth.account.models import EmailAddress
+
+    addresses = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    condition = Q(user=user)
+    for address in addresses:
+        condition |= Q(email__iexact=address)
+    return SavedSearch.objects.filter(condition)
+
+
+def search_alerts_export(user) -> list[dict]:
+    """The alerts of ``user``'s verified addresses (personal-data export)."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return [
+        {
+            "email": alert.email,
+            "criteria": alert.criteria,
+            "language": alert.language,
+            "asked_at": iso(alert.created_at),
+            "confirmed_at": iso(alert.confirmed_at),
+            "last_sent_at": iso(alert.last_sent_at),
+            "unsubscribed_at": iso(alert.unsubscribed_at),
+        }
+        for alert in _user_alerts(user).order_by("created_at", "id")
+    ]
+
+
+def search_alerts_erase(user) -> None:
+    """Delete the alerts of ``user`` (account deletion). The accounts section may
+    have removed the addresses already: alerts are tied to the account when an
+    address is verified (``search_alerts_link_address``) or an alert confirmed."""
+    _user_alerts(user).delete()
+
+
+def _new_service_ids(fresh, since: datetime.datetime, until: datetime.datetime, today: datetime.date) -> set[int]:
+    """The services new in (since, until]: first published in that period, or a
+    call whose opening date falls in it (days after ``since``'s day, up to today)."""
+    since_day = timezone.localdate(since)
+    return {
+        pk
+        for pk, published_at, calendar, opens_on in fresh
+        if (published_at is not None and since < published_at <= until)
+        or (calendar == Calendar.CALL and opens_on is not None and since_day < opens_on <= today)
+    }
+
+
+def search_alerts_send(*, now: datetime.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
+    """The weekly digests: for each confirmed alert, the services and calls new
+    since its last digest (or its confirmation) that match its search, in one mail
+    with the link to all the results and the unsubscribe link, sent only when there
+    is something. An alert whose digest fails is logged and left for the next run;
+    the others go on. With ``dry_run`` nothing is sent, saved or deleted.
+
+    Then alerts never confirmed within ``GUICHET_ALERTS_CONFIRM_DAYS`` and alerts
+    unsubscribed for ``UNSUBSCRIBED_KEPT_DAYS`` are deleted (their addresses with
+    them). Returns the counts: checked, sent, nothing_new, failed, purged."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    counts = {"checked": 0, "sent": 0, "nothing_new": 0, "failed": 0, "purged": 0}
+    alerts = SavedSearch.objects.confirmed()
+    earliest = alerts.aggregate(since=Min(Coalesce("last_sent_at", "confirmed_at")))["since"]
+    fresh = []
+    if earliest is not None:
+        fresh = list(
+            Service.objects.published()
+            .filter(
+                Q(published_at__gt=earliest, published_at__lte=now)
+                | Q(calendar=Calendar.CALL, opens_on__gt=timezone.localdate(earliest), opens_on__lte=today)
+            )
+            .values_list("id", "published_at", "calendar", "opens_on")
+        )
+    for pk in alerts.order_by("pk").values_list("pk", flat=True):
+        counts["checked"] += 1
+        try:
+            with transaction.atomic():
+                sent = _digest(pk, fresh, now=now, today=today, dry_run=dry_run)
+        except Exception:  # one alert's failure must not stop the others
+            logger.exception("Could not prepare the digest of alert %s", pk)
+            counts["failed"] += 1
+            continue
+        counts["sent" if sent else "nothing_new"] += 1
+    if not dry_run:
+        counts["purged"] = _purge(now)
+    return counts
+
+
+def _digest(pk: int, fresh, *, now, today, dry_run: bool) -> bool:
+    """One alert's digest (in the caller's transaction); True when there is one."""
+    from . import matching
+
+    alert = SavedSearch.objects.select_for_update().confirmed().filter(pk=pk).first()
+    if alert is None:  # unsubscribed meanwhile
+        return False
+    since = alert.last_sent_at or alert.confirmed_at
+    ids = _new_service_ids(fresh, since, now, today)
+    with translation.override(alert.language):
+        matches, total = matching.match_among(
+            matching.Criteria.from_saved(alert.criteria), ids, today=today, limit=DIGEST_MAX
+        )
+        if not matches:
+            return False
+        items = [
+            {
+                "service": m.service,
+                "url": mail.absolute(m.service.get_absolute_url()),
+                "reasons": m.reasons,
+                "new_call": m.service.calendar == Calendar.CALL
+                and m.service.opens_on is not None
+                and timezone.localdate(since) < m.service.opens_on <= today,
+            }
+            for m in matches
+            if m.service is not None  # deleted since the catalogue was read
+        ]
+    if not items:
+        return False
+    if dry_run:
+        return True
+    if alert.token_hash != alert.hash_token(alert.token):  # SECRET_KEY changed: older links no longer work
+        logger.warning("Alert %s: new link (the secret key changed)", pk)
+        alert.token_hash = alert.hash_token(alert.token)
+    unsubscribe_url = alert_link(alert, "guichet:alert_unsubscribe")
+    _alert_mail(
+        alert,
+        "alert_digest",
+        {"items": items, "total": total, "more": total - len(items), "since": since},
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    alert.last_sent_at = now
+    alert.save(update_fields=["last_sent_at", "token_hash"])
+    return True
+
+
+def _purge(now: datetime.datetime) -> int:
+    unconfirmed = Q(confirmed_at__isnull=True, unsubscribed_at__isnull=True, created_at__lt=_confirm_deadline(now))
+    unsubscribed = Q(unsubscribed_at__lt=now - datetime.timedelta(days=UNSUBSCRIBED_KEPT_DAYS))
+    deleted, _by_model = SavedSearch.objects.filter(unconfirmed | unsubscribed).delete()
+    return deleted

@@ -18,7 +18,8 @@ from helice.core.pagination import PageError, get_page
 from helice.directory.exports import Echo, safe_cell
 
 from . import jsonld, matching, selectors
-from .forms import FinderForm, ServiceFilterForm
+from .forms import FinderForm, SearchAlertForm, ServiceFilterForm
+from .models import criteria_items, normalise_criteria
 
 PER_PAGE = 20
 
@@ -148,6 +149,10 @@ def finder(request):
                 cached = _finder_results(request, form)
                 cache.set(key, cached, RESULTS_CACHE_SECONDS)
             used, context["results_html"] = cached
+            # Saving the search as an alert: the criteria as asked (the free text is
+            # understood again at each digest, as it is by the link to the results).
+            context["alert_form"] = SearchAlertForm()
+            context["alert_fields"] = criteria_items(normalise_criteria(form.cleaned_data))
             # The form shows the criteria used, the understood ones included, so
             # the person sees them and can correct them.
             context["form"] = FinderForm(used)
