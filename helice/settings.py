@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "helice.directory",
     "helice.accounts",
     "helice.moderation",
+    "helice.referrals",
     "helice.guichet",
     "helice.api",
 ]
@@ -235,6 +236,16 @@ GUICHET_ALERTS_PER_EMAIL = env.int("GUICHET_ALERTS_PER_EMAIL", default=10)
 GUICHET_ALERTS_CONFIRM_DAYS = env.int("GUICHET_ALERTS_CONFIRM_DAYS", default=7)
 GUICHET_ALERTS_RATE_IP = env.str("GUICHET_ALERTS_RATE_IP", default="10/h")
 GUICHET_ALERTS_RATE_EMAIL = env.str("GUICHET_ALERTS_RATE_EMAIL", default="3/h")
+# Requests (orientation, settlement): the metropolis's team routes requests sent to
+# nobody in particular and sees every request; reminders to providers at these ages
+# (days); a follow-up to the requester this long after closing; personal data kept
+# this long after the last activity, then anonymised (`anonymise_requests`).
+REQUESTS_TEAM_ORGANIZATION = env.str("REQUESTS_TEAM_ORGANIZATION", default=GUICHET_GENERALIST_ORGANIZATION)
+REQUESTS_REMINDER_DAYS = [int(d) for d in env.list("REQUESTS_REMINDER_DAYS", default=["7", "14", "21"])]
+REQUESTS_FOLLOWUP_DAYS = env.int("REQUESTS_FOLLOWUP_DAYS", default=60)
+REQUESTS_RETENTION_DAYS = env.int("REQUESTS_RETENTION_DAYS", default=730)
+REQUESTS_UNCONFIRMED_DAYS = env.int("REQUESTS_UNCONFIRMED_DAYS", default=7)
+REQUESTS_ANSWER_WORKING_DAYS = env.int("REQUESTS_ANSWER_WORKING_DAYS", default=5)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

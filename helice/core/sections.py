@@ -8,7 +8,9 @@ A part registers, in its AppConfig.ready(), a provider for a model::
 where ``provider(obj)`` returns a Section or None (nothing to show). The
 partner space's organisation page has its own key::
 
-    sections.register("partner-space", provider)   # provider(organization, user=...)"""
+    sections.register("partner-space", provider)   # provider(organization, user=...)
+
+and "my space" (the person's own page) has ``"my-space"``: provider(user, user=...)."""
 
 from collections import defaultdict
 from collections.abc import Callable

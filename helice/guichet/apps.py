@@ -21,6 +21,8 @@ class GuichetConfig(AppConfig):
         from helice.core import personal_data, sections
         from helice.core.services import register_territory_loader
         from helice.moderation import registry
+        from helice.referrals import kinds as referrals_kinds
+        from helice.referrals.models import RequestKind
 
         from . import selectors, services
         from .models import PARTNER_EDITABLE_FIELDS, Service
@@ -60,6 +62,7 @@ class GuichetConfig(AppConfig):
             )
 
         sections.register("search", search_services)
+        referrals_kinds.register(RequestKind.ORIENTATION, selectors.describe_orientation_request)
         # Alerts (saved searches): a person's data when one of their verified addresses receives them.
         personal_data.register(
             "guichet.alerts",

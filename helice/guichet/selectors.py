@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helice.core import search
@@ -260,4 +261,23 @@ def criteria_in_words(criteria: dict) -> list[CriterionInWords]:
         rows.append(
             CriterionInWords(gettext("Age of the company"), ngettext("%(n)d year", "%(n)d years", n) % {"n": n})
         )
+    return rows
+
+
+def describe_orientation_request(request) -> list[tuple[str, str]]:
+    """The orientation-specific lines of a request (stage and needs, by name, the
+    retired ones included) for the handlers' and requester's pages."""
+    from django.utils.translation import gettext
+
+    rows = []
+    if request.stage:
+        stage = Stage.objects.filter(code=request.stage).first()
+        rows.append((gettext("Stage"), stage.name if stage else request.stage))
+    if request.needs:
+        names = dict(Need.objects.filter(code__in=request.needs).values_list("code", "name_fr"))
+        if not (get_language() or "fr").startswith("fr"):
+            names.update(
+                {c: n for c, n in Need.objects.filter(code__in=request.needs).values_list("code", "name_en") if n}
+            )
+        rows.append((gettext("Needs"), ", ".join(names.get(code, code) for code in request.needs)))
     return rows

@@ -218,6 +218,52 @@ def services_load(*, path: Path | str) -> dict[str, int]:
     return counts
 
 
+# --- orientation requests (the request engine is helice.referrals) ----------------------
+
+
+def orientation_request_send(*, services: list[Service], route: bool, data: dict, submission_key, user=None):
+    """Send an orientation request to the providers of the chosen services (one
+    case per provider) and/or to the metropolis's team for routing. SIREN/SIRET,
+    when given, fills the empty company fields from the directory first."""
+    from helice.referrals import services as referrals
+    from helice.referrals.models import RequestKind
+
+    data = {**data, **company_prefill(data.get("siren", ""), data)}
+    targets = []
+    for service in services:
+        for provider in service.providers.filter(status="published").order_by("pk"):
+            targets.append(referrals.Target(organization=provider, subject=service))
+    return referrals.request_create(
+        kind=RequestKind.ORIENTATION,
+        targets=targets,
+        route_to_team=route or not targets,
+        submission_key=submission_key,
+        data=data,
+        user=user,
+    )
+
+
+def company_prefill(siren: str, data: dict) -> dict:
+    """The fields still empty in ``data`` that the directory's organisation with
+    this SIREN can fill (name, headcount band, founding year, sector, commune)."""
+    from helice.directory.models import Organization
+
+    if not siren:
+        return {}
+    organization = Organization.objects.filter(siren=siren[:9], status="published").select_related("commune").first()
+    if organization is None:
+        return {}
+    sector = organization.sectors.order_by("position").first()
+    found = {
+        "company_name": organization.name,
+        "headcount_band": organization.headcount_band,
+        "founding_year": organization.founding_year,
+        "sector": sector,
+        "commune": organization.commune,
+    }
+    return {key: value for key, value in found.items() if value and not data.get(key)}
+
+
 # --- Alerts: saved finder searches (docs/guichet.md, "Alerts") ---------------------------
 
 DIGEST_MAX = 10  # services listed in a digest; the link to the results shows every one

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views, views_alerts
+from . import views, views_alerts, views_request
 
 app_name = "guichet"
 
 urlpatterns = [
     path("", views.finder, name="finder"),
+    path("demande/", views_request.request_new, name="request"),
+    path("demande/envoyee/", views_request.request_sent, name="request_sent"),
     path("alertes/", views_alerts.alert_create, name="alert_create"),
     path("alertes/demandee/", views_alerts.alert_requested, name="alert_requested"),
     path("alertes/<str:token>/", views_alerts.alert_detail, name="alert"),

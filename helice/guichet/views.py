@@ -3,6 +3,7 @@ each service's page."""
 
 import csv
 import hashlib
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -161,6 +162,16 @@ def finder(request):
     return render(request, "guichet/finder.html", context, status=status)
 
 
+def _ask_query(criteria) -> str:
+    """The criteria a request form is pre-filled with (not the free text)."""
+    pairs = [("need", code) for code in criteria.needs]
+    pairs += [
+        (k, v) for k, v in (("stage", criteria.stage), ("sector", criteria.sector), ("commune", criteria.commune)) if v
+    ]
+    pairs += [(k, v) for k, v in (("size", criteria.size), ("age", criteria.age)) if v is not None]
+    return urlencode(pairs)
+
+
 def _finder_results(request, form) -> tuple[dict, str]:
     result = matching.match(form.to_criteria())
     used = result.criteria
@@ -170,6 +181,7 @@ def _finder_results(request, form) -> tuple[dict, str]:
         "understood": selectors.understood_labels(result.understood) if used.q else None,
         "without": [(CRITERION_LABELS[c], n) for c, n in result.would_match_without.items()],
         "relaxed_label": CRITERION_LABELS.get(result.relaxed, ""),
+        "ask_query": _ask_query(used),
     }
     data = {
         "q": used.q,

@@ -30,6 +30,7 @@ def my_space(request):
         "verified_emails": verified_emails,
         "is_moderator": moderator,
         "pending_join_request_count": selectors.pending_join_requests().count() if moderator else 0,
+        "my_space_sections": sections.for_object(user, key="my-space", user=user),
     }
     return render(request, "accounts/my_space.html", context)
 
