@@ -367,6 +367,13 @@ def start_gunicorn(args) -> subprocess.Popen:
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
+    cache_url = env.get("CACHE_URL", "")
+    if cache_url.startswith(("redis://", "rediss://")):
+        # A shared cache outlives the server: start every run cold, as after a deploy.
+        import redis
+
+        redis.Redis.from_url(cache_url).flushdb()
+        print(f"Flushed the shared cache {cache_url}", flush=True)
     print("Starting:", " ".join(command), flush=True)
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.time() + 30
@@ -436,6 +443,7 @@ def environment(args) -> dict:
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "django": django.get_version(),
+        "cache": os.environ.get("CACHE_URL", "locmemcache:// (default, per process)"),
         "server": (
             f"gunicorn {args.workers} {args.worker_class} workers"
             + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")

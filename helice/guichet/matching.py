@@ -273,6 +273,9 @@ def reset() -> None:
     _labels_cache.clear()
     _services_cache.clear()
     _services_key = None
+    from .selectors import _generalist
+
+    _generalist.clear()
 
 
 def _load_records() -> list[_Record]:

@@ -4,6 +4,7 @@ the API so that all three return the same services."""
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -175,10 +176,20 @@ def services_of(organization: Organization) -> list[Service]:
     return list(published_services().filter(providers=organization).order_by("name_key"))
 
 
+_generalist: dict[tuple, Organization | None] = {}
+
+
 def generalist_contact() -> Organization | None:
-    """The organisation a person is sent to when nothing fits (settings)."""
+    """The organisation a person is sent to when nothing fits (settings), read at
+    most once a minute per process: it is on every finder page."""
     slug = settings.GUICHET_GENERALIST_ORGANIZATION
-    return Organization.objects.published().filter(slug=slug).first() if slug else None
+    if not slug:
+        return None
+    key = (slug, int(time.monotonic() // 60))
+    if key not in _generalist:
+        _generalist.clear()
+        _generalist[key] = Organization.objects.published().filter(slug=slug).first()
+    return _generalist[key]
 
 
 def understood_labels(understood) -> dict:
