@@ -236,6 +236,11 @@ GUICHET_ALERTS_PER_EMAIL = env.int("GUICHET_ALERTS_PER_EMAIL", default=10)
 GUICHET_ALERTS_CONFIRM_DAYS = env.int("GUICHET_ALERTS_CONFIRM_DAYS", default=7)
 GUICHET_ALERTS_RATE_IP = env.str("GUICHET_ALERTS_RATE_IP", default="10/h")
 GUICHET_ALERTS_RATE_EMAIL = env.str("GUICHET_ALERTS_RATE_EMAIL", default="3/h")
+# Service kinds retired from the reference list (codes, comma-separated): no longer
+# offered to partners nor in the list's facet; services and links that use one keep working.
+GUICHET_RETIRED_SERVICE_KINDS = [
+    code.strip() for code in env.list("GUICHET_RETIRED_SERVICE_KINDS", default=[]) if code.strip()
+]
 # Requests (orientation, settlement): the metropolis's team routes requests sent to
 # nobody in particular and sees every request; reminders to providers at these ages
 # (days); a follow-up to the requester this long after closing; personal data kept

@@ -28,7 +28,7 @@ class NeedAdmin(admin.ModelAdmin):
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "calendar", "opens_on", "closes_on", "status", "updated_at")
-    list_filter = ("status", "kind", "calendar", "needs", "stages", "sectors")
+    list_filter = ("status", "publish_on_approval", "kind", "calendar", "needs", "stages", "sectors")
     search_fields = ("name", "name_en", "slug", "providers__name")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("providers",)

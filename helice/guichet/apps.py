@@ -20,11 +20,12 @@ class GuichetConfig(AppConfig):
 
         from helice.core import personal_data, sections
         from helice.core.services import register_territory_loader
+        from helice.directory.models import PublicationStatus
         from helice.moderation import registry
         from helice.referrals import kinds as referrals_kinds
         from helice.referrals.models import RequestKind
 
-        from . import selectors, services
+        from . import checks, selectors, services  # noqa: F401 - checks registers the system checks
         from .models import PARTNER_EDITABLE_FIELDS, Service
 
         def organization_services(organization):
@@ -41,12 +42,17 @@ class GuichetConfig(AppConfig):
         sections.register("directory.Organization", organization_services)
 
         def partner_services(organization, user=None):
-            """The organisation's services in its partner-space page, for members to edit."""
+            """The organisation's services in its partner-space page, for members to
+            edit, and the link to propose a new one (shown even with no service yet)."""
             rows = selectors.partner_services(organization, user)
-            if not rows:
+            can_add = user is not None and user.has_perm("guichet.add_service", organization)
+            if not rows and not can_add:
                 return None
             return sections.Section(
-                title=_("Your services"), template="guichet/_partner_services.html", items=rows, order=20
+                title=_("Your services"),
+                template="guichet/_partner_services.html",
+                items={"rows": rows, "can_add": can_add},
+                order=20,
             )
 
         sections.register("partner-space", partner_services)
@@ -74,13 +80,20 @@ class GuichetConfig(AppConfig):
         register_territory_loader("needs and stages", lambda path: services.taxonomy_load())
         register_territory_loader("services", services.services_load)
 
-        # Partner content: the providers' members edit their services through the
-        # moderation mechanism (helice.moderation), like their organisation's profile.
+        # Partner content: the providers' members propose and edit their services
+        # through the moderation mechanism (helice.moderation), like their
+        # organisation's profile; a partner's new service is published with the
+        # first change applied to it (services.service_after_change).
         registry.register(
             Service,
             fields=PARTNER_EDITABLE_FIELDS,
             natural_keys={"needs": "code", "stages": "code", "sectors": "slug"},
             organization=lambda service: service.providers.order_by("id").first(),
             trusted=lambda service: any(p.is_trusted for p in service.providers.all()),
-            after_apply=lambda service: services.service_reindex(service=service),
+            after_apply=lambda service: services.service_after_change(service=service),
+            approval_note=lambda service: (
+                _("A new service proposed by a partner: publishing this change makes it public.")
+                if service.publish_on_approval and service.status == PublicationStatus.DRAFT
+                else ""
+            ),
         )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.search import MAX_QUERY_LENGTH
 from helice.directory.forms import FacetValuesField
 
-from .models import PARTNER_EDITABLE_FIELDS, Service
+from .models import FINANCING_KINDS, PARTNER_EDITABLE_FIELDS, Service, offered_kinds
 from .selectors import FACETS, ServiceFilters
 
 
@@ -146,10 +146,22 @@ class SearchAlertForm(forms.Form):
         return super().clean()
 
 
+def kind_choices(current: str = "") -> list:
+    """The kinds a partner may choose, financing and support apart; retired kinds
+    are left out, except ``current`` (the service's own)."""
+    offered = offered_kinds(current)
+    return [
+        ("", _("Choose a kind")),
+        (_("Financing"), [(value, label) for value, label in offered if value in FINANCING_KINDS]),
+        (_("Support"), [(value, label) for value, label in offered if value not in FINANCING_KINDS]),
+    ]
+
+
 class ServiceEditForm(forms.ModelForm):
-    """A service as its providers' members edit it in the partner space. Nothing is
-    saved here: the result becomes a revision (helice.moderation), published at once
-    for a trusted provider or a moderator, held for review otherwise."""
+    """A service as its providers' members edit it in the partner space, or propose
+    a new one (``service=None``, ``base={}``). Nothing is saved here: the result
+    becomes a revision (helice.moderation), published at once for a trusted
+    provider or a moderator, held for review otherwise."""
 
     needs = forms.ModelMultipleChoiceField(
         label=_("Needs answered"),
@@ -191,21 +203,23 @@ class ServiceEditForm(forms.ModelForm):
             "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, service, base: dict, **kwargs):
+    def __init__(self, *args, service=None, base: dict | None = None, **kwargs):
         from django.db.models import Q
 
         from helice.core.models import Sector
 
         from .models import Need, Stage
 
-        self.service, self.base = service, base
-        super().__init__(*args, instance=type(service).objects.get(pk=service.pk), **kwargs)
+        self.service, self.base = service, base or {}
+        instance = Service.objects.get(pk=service.pk) if service is not None else Service()
+        super().__init__(*args, instance=instance, **kwargs)
         # Retired reference data stays selectable for a service that already has it.
-        self.fields["needs"].queryset = Need.objects.filter(
-            Q(is_active=True, parent__isnull=False) | Q(services=service)
-        ).distinct()
-        self.fields["stages"].queryset = Stage.objects.filter(Q(is_active=True) | Q(services=service)).distinct()
-        self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | Q(services=service)).distinct()
+        own = Q(services=service) if service is not None else Q(pk__in=[])
+        self.fields["needs"].queryset = Need.objects.filter(Q(is_active=True, parent__isnull=False) | own).distinct()
+        self.fields["stages"].queryset = Stage.objects.filter(Q(is_active=True) | own).distinct()
+        self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | own).distinct()
+        self.fields["kind"].choices = kind_choices(instance.kind)
+        self.fields["kind"].label = _("Kind of service")
 
     def clean_description_fr(self):
         from helice.core.sanitize import clean_rich_input

@@ -129,12 +129,27 @@ class CallState(models.TextChoices):
     DATES_TBC = "dates_tbc", _("Dates to be confirmed")
 
 
-# What the providers' members may change from the partner space (moderated, see
-# helice.moderation); the rest (providers, kind, status, limits, sources) stays
-# with the metropolis's team (admin).
+def retired_service_kinds() -> frozenset[str]:
+    """Kinds no longer offered to partners nor in the list's facet
+    (``GUICHET_RETIRED_SERVICE_KINDS``); services that have one keep it, and old
+    links filtering on it keep working (docs/guichet.md)."""
+    return frozenset(settings.GUICHET_RETIRED_SERVICE_KINDS)
+
+
+def offered_kinds(current: str = "") -> list[tuple[str, str]]:
+    """The kinds a partner may choose: every kind but the retired ones, except the
+    service's own (``current``)."""
+    retired = retired_service_kinds()
+    return [(value, label) for value, label in ServiceKind.choices if value not in retired or value == current]
+
+
+# What the providers' members may propose or change from the partner space
+# (moderated, see helice.moderation); the rest (providers, status, limits, sources)
+# stays with the metropolis's team (admin).
 PARTNER_EDITABLE_FIELDS = [
     "name",
     "name_en",
+    "kind",
     "summary_fr",
     "summary_en",
     "description_fr",
@@ -213,6 +228,18 @@ class Service(models.Model):
     status_note_fr = models.CharField(_("note on availability (French)"), max_length=300, blank=True)
     status_note_en = models.CharField(_("note on availability (English)"), max_length=300, blank=True)
     sources = models.TextField(_("sources"), blank=True, help_text=_("Where the facts of this record come from."))
+    # A draft proposed by a partner from its space (services.service_propose): the
+    # first change a moderator approves (or that a trusted partner saves) publishes
+    # it. Cleared once the service is published, by whatever path; an admin-made
+    # draft never has it, so a partner's approved change leaves it a draft.
+    publish_on_approval = models.BooleanField(
+        _("publish on approval"),
+        default=False,
+        help_text=_(
+            "A new service proposed by a partner: it becomes public when a moderator approves a change. "
+            "Untick to keep it a draft."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Set once, by services.service_reindex, the first time the service is seen

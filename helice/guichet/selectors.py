@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from helice.core import search
 from helice.core.models import Sector
-from helice.directory.models import Organization
+from helice.directory.models import Organization, PublicationStatus
 
-from .models import Calendar, CallState, Need, Service, ServiceKind, Stage
+from .models import Calendar, CallState, Need, Service, ServiceKind, Stage, retired_service_kinds
 
 FACETS = ("kind", "need", "stage", "sector", "provider", "availability")
 FACET_LABELS = {
@@ -128,7 +128,18 @@ def facet_options(filters: ServiceFilters) -> dict[str, list[FacetOption]]:
         options[facet] = [
             FacetOption(value, label, count, value in selected) for value, label, count in _counts(facet, base)
         ]
+    options["kind"] = _without_retired_kinds(options["kind"])
     return options
+
+
+def _without_retired_kinds(options: list[FacetOption]) -> list[FacetOption]:
+    """A retired kind (``GUICHET_RETIRED_SERVICE_KINDS``) stays in the facet only
+    while it is selected (an old link) or some published service still has it."""
+    retired = retired_service_kinds()
+    if not retired:
+        return options
+    kept = set(published_services().filter(kind__in=retired).order_by().values_list("kind", flat=True).distinct())
+    return [o for o in options if o.value not in retired or o.selected or o.value in kept]
 
 
 def _counts(facet: str, base: QuerySet[Service]):
@@ -203,23 +214,52 @@ def understood_labels(understood) -> dict:
     }
 
 
-def partner_services(organization: Organization, user) -> list[tuple[Service, bool]]:
+@dataclass
+class PartnerServiceRow:
+    """A service in its providers' partner space: whether a change waits for
+    review, and the refusal when the latest decision on it refused a proposal."""
+
+    service: Service
+    pending: bool = False
+    refusal: object = None  # the refused Revision (its reason), or None
+
+    @property
+    def is_new_proposal(self) -> bool:
+        """A draft proposed by a partner, never published yet."""
+        return self.service.publish_on_approval and self.service.status == PublicationStatus.DRAFT
+
+
+def partner_services(organization: Organization, user) -> list[PartnerServiceRow]:
     """Every service (any status) the organisation provides and ``user`` may edit,
-    with whether a change waits for review."""
-    from helice.moderation.models import Revision
+    with whether a change waits for review and the latest refusal (two queries)."""
+    from helice.moderation.models import Revision, RevisionStatus
 
     services = list(
         Service.objects.filter(providers=organization).prefetch_related("providers").order_by("name_key", "id")
     )
     editable = [s for s in services if user is not None and user.has_perm("guichet.edit_service", s)]
-    waiting = set(
-        Revision.objects.pending()
-        .filter(
+    latest: dict[int, Revision] = {}
+    revisions = (
+        Revision.objects.filter(
             content_type__app_label="guichet", content_type__model="service", object_id__in=[s.pk for s in editable]
         )
-        .values_list("object_id", flat=True)
+        .exclude(status=RevisionStatus.SUPERSEDED)
+        .only("id", "object_id", "status", "reason", "reviewed_at")
+        .order_by("object_id", "-id")
     )
-    return [(s, s.pk in waiting) for s in editable]
+    for revision in revisions:
+        latest.setdefault(revision.object_id, revision)
+    rows = []
+    for service in editable:
+        last = latest.get(service.pk)
+        rows.append(
+            PartnerServiceRow(
+                service,
+                pending=last is not None and last.status == RevisionStatus.PENDING,
+                refusal=last if last is not None and last.status == RevisionStatus.REJECTED else None,
+            )
+        )
+    return rows
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Write operations of the guichet: the taxonomy and services of a territory's
-dataset, the search fields of services, and the alerts (saved finder searches
-e-mailed weekly)."""
+dataset, the search fields of services, the services partners propose, and the
+alerts (saved finder searches e-mailed weekly)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from helice.core import mail, search
@@ -88,10 +89,97 @@ def service_reindex(*, service: Service) -> None:
         published_at=now
     ):
         service.published_at = now
+    if service.publish_on_approval and service.status == PublicationStatus.PUBLISHED:
+        # Published (by a moderator's approval, or the admin): a partner's proposal no more.
+        Service.objects.filter(pk=service.pk).update(publish_on_approval=False)
+        service.publish_on_approval = False
     from . import matching  # the finder reads this process's own writes at once
 
     matching.mark_stale()
     transaction.on_commit(matching.mark_stale)
+
+
+# --- services proposed by partners (docs/guichet.md, "Partner editing") -----------------
+
+# Words a service's slug never takes: the partner space's own addresses under
+# /mon-espace/organisations/<organisation>/dispositifs/ (urls_partner.py).
+RESERVED_SLUGS = frozenset({"nouveau"})
+
+
+def unique_service_slug(name: str) -> str:
+    """A slug made from ``name`` that no service has (``-2``, ``-3``… when taken)."""
+    base = slugify(name)[:200].strip("-") or "dispositif"
+    taken = set(Service.objects.filter(slug__startswith=base).values_list("slug", flat=True)) | RESERVED_SLUGS
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def service_propose(*, organization: Organization, by, data: dict, comment: str = ""):
+    """``by`` proposes a new service provided by ``organization`` (its members and
+    moderators: ``guichet.add_service``).
+
+    ``data`` is the editable state as a revision holds it (``ServiceEditForm
+    .proposed_data()``: the partner-editable fields, relations by natural key).
+    The service is created as a draft with this organisation as provider and a
+    unique slug, flagged ``publish_on_approval``; its content is then submitted
+    as a revision of new content (``revision_submit(new=True)``). It is published
+    with that revision: at once for a trusted provider or a moderator, when a
+    moderator approves it otherwise (see :func:`service_after_change`). A refused
+    proposal leaves the draft unpublished, in the members' list with the reason.
+
+    Raises ``PermissionDenied``, or ``ValidationError`` (keyed by field) for bad
+    input: then nothing is saved. Returns ``(service, revision)``."""
+    from helice.moderation import services as moderation
+    from helice.moderation.registry import adapter_for
+
+    from .models import offered_kinds
+
+    if not by.has_perm("guichet.add_service", organization):
+        raise PermissionDenied
+    adapter = adapter_for(Service)
+    state = {**adapter.blank(), **{k: v for k, v in data.items() if k in adapter.fields}}
+    state["name"] = " ".join(str(state.get("name") or "").split())
+    if state["kind"] not in dict(offered_kinds()):
+        raise ValidationError({"kind": _("Choose a kind of service from the list.")})
+    candidate, _related = adapter.preview(Service(), state)
+    # The model's own rules on what the partner gave (lengths, choices, calendar, dates).
+    candidate.full_clean(
+        exclude=[f.name for f in Service._meta.fields if f.name not in adapter.fields], validate_unique=False
+    )
+    service = Service(
+        name=state["name"],
+        kind=state["kind"],
+        status=PublicationStatus.DRAFT,
+        publish_on_approval=True,
+    )
+    for attempt in range(5):  # two partners may pick the same name at the same moment
+        service.slug = unique_service_slug(state["name"])
+        try:
+            with transaction.atomic():
+                service.save()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    service.providers.set([organization])
+    revision = moderation.revision_submit(obj=service, data=state, author=by, comment=comment, new=True)
+    service.refresh_from_db()
+    return service, revision
+
+
+def service_after_change(*, service: Service) -> None:
+    """After a moderated change is applied to ``service`` (moderation's
+    ``after_apply``): a draft proposed by a partner (``publish_on_approval``) is
+    published; then its search fields are recomputed (and ``published_at`` set).
+    An admin-made draft stays a draft."""
+    if service.publish_on_approval and service.status == PublicationStatus.DRAFT:
+        service.status = PublicationStatus.PUBLISHED
+        service.save(update_fields=["status", "updated_at"])
+    service_reindex(service=service)
 
 
 @transaction.atomic

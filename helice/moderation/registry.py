@@ -38,6 +38,9 @@ class Adapter:
     after_apply: Callable | None = None
     # trusted(obj) -> bool: its partners' changes are published without review.
     trusted: Callable | None = None
+    # approval_note(obj) -> str: what publishing a waiting change also does, shown to
+    # the moderator ("this new service becomes public"); empty for nothing more.
+    approval_note: Callable | None = None
 
     # --- reading -------------------------------------------------------------
 
@@ -61,6 +64,14 @@ class Adapter:
                 # JSON holds dates as ISO strings; the field parses them back on save.
                 data[name] = value.isoformat() if isinstance(value, datetime.date) else value
         return data
+
+    def blank(self) -> dict:
+        """The state of a new, empty object: what a proposal of new content
+        (``revision_submit(new=True)``) is compared with."""
+        return self.serialize(self.model())
+
+    def note_on_approval(self, obj) -> str:
+        return str(self.approval_note(obj) or "") if self.approval_note and obj is not None else ""
 
     def organization_of(self, obj):
         return self.organization(obj) if self.organization else None

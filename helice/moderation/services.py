@@ -70,14 +70,19 @@ def publishes_at_once(obj, user) -> bool:
 
 
 @transaction.atomic
-def revision_submit(*, obj, data: dict, author, comment: str = "") -> Revision:
+def revision_submit(*, obj, data: dict, author, comment: str = "", new: bool = False) -> Revision:
     """Record ``author``'s change of ``obj`` to the editable state ``data``.
 
     Only someone who may edit the object (its part's ``<app>.edit_<model>``
     permission) can submit. The change is applied at once when
     :func:`publishes_at_once` says so; otherwise it waits for a moderator,
     replacing any proposal still waiting for the same object (the form a partner
-    edits starts from that proposal, so nothing is lost)."""
+    edits starts from that proposal, so nothing is lost).
+
+    ``new``: ``obj`` is a shell just created for this proposal (a partner proposing
+    new content, e.g. ``guichet.services.service_propose``). The revision is made
+    against the empty state (``Adapter.blank``), so the moderator sees every field
+    filled in and approving applies them all."""
     if not _may_edit(author, obj):
         raise PermissionDenied
     reviewer = author.has_perm("moderation.review")
@@ -88,14 +93,17 @@ def revision_submit(*, obj, data: dict, author, comment: str = "") -> Revision:
         publish=publishes_at_once(obj, author),
         kind=RevisionKind.STAFF if reviewer else RevisionKind.PARTNER,
         comment=comment,
+        new=new,
     )
 
 
-def _submit(*, obj, data: dict, author, publish: bool, kind: str, comment: str = "") -> Revision:
+def _submit(*, obj, data: dict, author, publish: bool, kind: str, comment: str = "", new: bool = False) -> Revision:
     adapter = adapter_for(obj)
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     current = adapter.serialize(obj)
     wanted = {**current, **{k: v for k, v in data.items() if k in adapter.fields}}
+    if new:
+        current = adapter.blank()
     content_type = ContentType.objects.get_for_model(obj)
     waiting = Revision.objects.select_for_update().filter(
         content_type=content_type, object_id=obj.pk, status=RevisionStatus.PENDING
@@ -220,6 +228,10 @@ def revision_record_direct(*, obj) -> Revision | None:
     adapter = adapter_for(obj)
     current = adapter.serialize(obj)
     last = Revision.objects.for_object(obj).published().order_by("-id").first()
+    if last is None and Revision.objects.for_object(obj).pending().exists():
+        # A shell created for a proposal of new content (revision_submit(new=True)):
+        # the proposal is its history; the shell is no version of its own.
+        return None
     previous = last.data if last else {}
     if current == previous:
         return None

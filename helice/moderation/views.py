@@ -94,6 +94,7 @@ def review(request, pk):
         "revision": revision,
         "object": obj,
         "changes": diff.changes(adapter, revision.previous_data, revision.data),
+        "approval_note": adapter.note_on_approval(obj) if revision.is_pending else "",
         "reject_form": reject_form,
         "history_url": _history_url(revision),
     }

@@ -37,6 +37,7 @@ def data(service, **changes):
     values = {
         "name": service.name,
         "name_en": service.name_en,
+        "kind": service.kind,
         "summary_fr": service.summary_fr,
         "summary_en": service.summary_en,
         "description_fr": service.description_fr,
