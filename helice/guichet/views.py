@@ -137,29 +137,40 @@ def finder_cache_key(prefix: str, request) -> str:
 def finder(request):
     """The guided finder: criteria in the URL (shareable), ranked services with the
     reasons they fit, and never a dead end. The results fragment is cached (see
-    finder_cache_key); the form around it is rendered for each request."""
+    finder_cache_key), with the form showing the criteria used: both depend on the
+    address only. What is personal (the alert form's CSRF token) is rendered for
+    each request."""
     asked = any(request.GET.get(name) for name in ("q", "need", "stage", "sector", "commune", "size", "age"))
     form = FinderForm(request.GET if asked else None)
     context = {"form": form, "asked": asked}
     status = 200
-    if asked:
-        if form.is_valid():
-            key = finder_cache_key("page", request)
-            cached = cache.get(key)
-            if cached is None:
-                cached = _finder_results(request, form)
-                cache.set(key, cached, RESULTS_CACHE_SECONDS)
-            used, context["results_html"] = cached
-            # Saving the search as an alert: the criteria as asked (the free text is
-            # understood again at each digest, as it is by the link to the results).
-            context["alert_form"] = SearchAlertForm()
-            context["alert_fields"] = criteria_items(normalise_criteria(form.cleaned_data))
+    if not asked:
+        key = finder_cache_key("blank", request)
+        context["form_html"] = cache.get(key)
+        if context["form_html"] is None:
+            context["form_html"] = _form_html(request, form, asked=False)
+            cache.set(key, context["form_html"], RESULTS_CACHE_SECONDS)
+    elif form.is_valid():
+        key = finder_cache_key("page-with-form", request)
+        cached = cache.get(key)
+        if cached is None:
+            used, results_html = _finder_results(request, form)
             # The form shows the criteria used, the understood ones included, so
             # the person sees them and can correct them.
-            context["form"] = FinderForm(used)
-        else:
-            context["error"], status = form.error_text(), 400
+            cached = (_form_html(request, FinderForm(used), asked=True), results_html)
+            cache.set(key, cached, RESULTS_CACHE_SECONDS)
+        context["form_html"], context["results_html"] = cached
+        # Saving the search as an alert: the criteria as asked (the free text is
+        # understood again at each digest, as it is by the link to the results).
+        context["alert_form"] = SearchAlertForm()
+        context["alert_fields"] = criteria_items(normalise_criteria(form.cleaned_data))
+    else:
+        context["error"], status = form.error_text(), 400
     return render(request, "guichet/finder.html", context, status=status)
+
+
+def _form_html(request, form, *, asked: bool) -> str:
+    return render_to_string("guichet/_finder_form.html", {"form": form, "asked": asked}, request)
 
 
 def _ask_query(criteria) -> str:
