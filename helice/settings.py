@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "helice.moderation",
     "helice.referrals",
     "helice.guichet",
+    "helice.strategy",
     "helice.api",
 ]
 

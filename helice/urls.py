@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("moderation/", include("helice.moderation.urls")),
     path("annuaire/", include("helice.directory.urls")),
     path("guichet/", include("helice.guichet.urls")),
+    path("strategie/", include("helice.strategy.urls")),
     path("", include("helice.core.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,124 @@
+"""Reads of the strategy: the whole plan with every status computed in a few
+queries (the dashboard, the report and the API share it)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from . import status as st
+from .models import Action, Axis, Indicator, Measurement, Objective, ObjectiveLink, Plan
+
+
+@dataclass
+class IndicatorView:
+    indicator: Indicator
+    reading: st.Reading
+
+
+@dataclass
+class ObjectiveView:
+    objective: Objective
+    indicators: list[IndicatorView] = field(default_factory=list)
+    rollup: st.RollUp | None = None
+
+
+@dataclass
+class AxisView:
+    axis: Axis
+    objectives: list[ObjectiveView] = field(default_factory=list)
+    rollup: st.RollUp | None = None
+
+
+@dataclass
+class Dashboard:
+    plan: Plan
+    axes: list[AxisView]
+    rollup: st.RollUp
+    today: datetime.date
+
+    def objective(self, code: str) -> ObjectiveView | None:
+        return next((o for a in self.axes for o in a.objectives if o.objective.code == code), None)
+
+    def indicator(self, code: str) -> IndicatorView | None:
+        return next(
+            (i for a in self.axes for o in a.objectives for i in o.indicators if i.indicator.code == code), None
+        )
+
+    @property
+    def objective_statuses(self) -> dict[int, str]:
+        return {o.objective.pk: o.rollup.status for a in self.axes for o in a.objectives}
+
+
+def current_plan() -> Plan | None:
+    return Plan.objects.order_by("pk").first()
+
+
+def _rule(indicator: Indicator, plan: Plan) -> st.IndicatorRule:
+    return st.IndicatorRule(
+        direction=indicator.direction,
+        frequency=indicator.frequency,
+        baseline=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target=indicator.target_value,
+        target_date=indicator.target_date,
+        range_min=indicator.range_min,
+        range_max=indicator.range_max,
+        at_risk_gap=indicator.at_risk_gap if indicator.at_risk_gap is not None else plan.at_risk_gap,
+        off_track_gap=indicator.off_track_gap if indicator.off_track_gap is not None else plan.off_track_gap,
+    )
+
+
+def dashboard(plan: Plan, *, today: datetime.date | None = None, until: datetime.date | None = None) -> Dashboard:
+    """Every axis, objective and indicator of ``plan`` with its status, in four
+    queries. ``until``: read the plan as it stood at that date (the report)."""
+    today = today or timezone.localdate()
+    values: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    measurements = Measurement.objects.filter(indicator__objective__axis__plan=plan)
+    if until:
+        measurements = measurements.filter(period__lte=until)
+    for indicator_id, period, value in measurements.values_list("indicator_id", "period", "value"):
+        values[indicator_id].append((period, value))
+    axes = []
+    objectives_qs = Objective.objects.prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "code"))
+    )
+    for axis in plan.axes.prefetch_related(Prefetch("objectives", queryset=objectives_qs)).order_by("position", "code"):
+        axis_view = AxisView(axis)
+        for objective in axis.objectives.all():
+            view = ObjectiveView(objective)
+            for indicator in objective.indicators.all():
+                reading = st.read(_rule(indicator, plan), values.get(indicator.pk, []), until or today)
+                view.indicators.append(IndicatorView(indicator, reading))
+            view.rollup = st.roll_up([(i.reading.status, i.indicator.weight) for i in view.indicators])
+            axis_view.objectives.append(view)
+        axis_view.rollup = st.roll_up([(o.rollup.status, o.objective.weight) for o in axis_view.objectives])
+        axes.append(axis_view)
+    rollup = st.roll_up([(a.rollup.status, a.axis.weight) for a in axes])
+    return Dashboard(plan=plan, axes=axes, rollup=rollup, today=until or today)
+
+
+def actions(plan: Plan, *, axis: str = "", horizon: str = "", status: str = "", lead: str = "") -> QuerySet[Action]:
+    qs = plan.actions.select_related("lead").prefetch_related("objectives__axis", "partners")
+    if axis:
+        qs = qs.filter(objectives__axis__code=axis)
+    if horizon:
+        qs = qs.filter(horizon=horizon)
+    if status:
+        qs = qs.filter(status=status)
+    if lead:
+        qs = qs.filter(lead__slug=lead)
+    return qs.distinct().order_by("position", "code")
+
+
+def links(plan: Plan) -> list[ObjectiveLink]:
+    return list(ObjectiveLink.objects.filter(cause__axis__plan=plan).select_related("cause", "effect"))
+
+
+def indicator_values(indicator: Indicator) -> list[Measurement]:
+    return list(indicator.measurements.select_related("entered_by").order_by("period"))

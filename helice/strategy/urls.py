@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "strategy"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("carte/", views.strategy_map, name="map"),
+    path("objectifs/<str:code>/", views.objective_detail, name="objective"),
+    path("indicateurs/valeurs.csv", views.values_csv, name="values_csv"),
+    path("indicateurs/<str:code>/", views.indicator_detail, name="indicator"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<str:code>/", views.action_detail, name="action"),
+    path("saisie/", views.entry, name="entry"),
+]
