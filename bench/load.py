@@ -118,10 +118,15 @@ SCENARIOS = (
     "finder_text",
     "finder_criteria",
     "api_match",
+    "strategy_dashboard",
+    "strategy_indicator",
 )
 # Scenarios of the guichet's finder and their target (p95, ms).
 FINDER_SCENARIOS = ("finder_text", "finder_criteria", "api_match")
 FINDER_TARGET_MS = 80
+# The strategy's public dashboard (full plan, 10 years of monthly values per indicator).
+STRATEGY_SCENARIOS = ("strategy_dashboard", "strategy_indicator")
+STRATEGY_TARGET_MS = 100
 
 
 # ---------------------------------------------------------------------------
@@ -129,7 +134,7 @@ FINDER_TARGET_MS = 80
 # ---------------------------------------------------------------------------
 
 
-def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300) -> list[str]:
+def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300, codes: list[str] = ()) -> list[str]:
     """The URLs of a scenario, drawn once and deterministically from the seed."""
     rng = random.Random(f"{seed}-{name}")
     kinds, weights = zip(*KINDS, strict=True)
@@ -139,6 +144,10 @@ def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300) ->
         return ["/annuaire/"]
     if name == "search":
         return [f"/annuaire/?{urlencode({'q': q})}" for q in QUERIES]
+    if name == "strategy_dashboard":
+        return ["/strategie/"]
+    if name == "strategy_indicator":
+        return [f"/strategie/indicateurs/{code}/" for code in codes or ["none"]]
     if name == "finder_text":
         return [f"/guichet/?{urlencode({'q': q})}" for q in FINDER_PHRASES]
     if name in ("finder_criteria", "api_match"):
@@ -410,6 +419,8 @@ def dataset(database_url: str) -> dict:
             "sectors": [r[0] for r in conn.execute("SELECT slug FROM core_sector WHERE is_active ORDER BY slug")],
             "communes": one("SELECT count(*) FROM core_commune"),
             "services": one("SELECT count(*) FROM guichet_service WHERE status = 'published'"),
+            "indicator_codes": [r[0] for r in conn.execute("SELECT code FROM strategy_indicator ORDER BY code")],
+            "measurements": one("SELECT count(*) FROM strategy_measurement"),
             "postgresql": one("SHOW server_version"),
         }
 
@@ -519,7 +530,8 @@ def main(argv=None) -> int:
     results["config"]["output"] = str(args.output) if args.output else None
     print(
         f"Data set: {data['published']} published organisations, {data['sector_links']} sector links, "
-        f"{len(data['sectors'])} sectors, {data['services']} published services, PostgreSQL {data['postgresql']}.",
+        f"{len(data['sectors'])} sectors, {data['services']} published services, "
+        f"{len(data['indicator_codes'])} indicators with {data['measurements']} values, PostgreSQL {data['postgresql']}.",
         flush=True,
     )
 
@@ -528,7 +540,7 @@ def main(argv=None) -> int:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(args.clients) as pool:
             for name in scenarios:
-                paths = scenario_paths(name, data["sectors"], args.seed)
+                paths = scenario_paths(name, data["sectors"], args.seed, codes=data["indicator_codes"])
                 status = probe(host, port, paths[0])
                 if status != 200:
                     results["scenarios"][name] = {"skipped": f"{paths[0]} answered {status}"}
@@ -583,6 +595,13 @@ def main(argv=None) -> int:
             print(
                 f"Target ({name}, p95 < {FINDER_TARGET_MS} ms at {args.clients} clients, "
                 f"{data['services']} services): {'met' if met else 'NOT met'}."
+            )
+    for name in STRATEGY_SCENARIOS:
+        strategy = results["scenarios"].get(name, {})
+        if strategy.get("latency_ms", {}).get("p95") is not None:
+            met = strategy["latency_ms"]["p95"] < STRATEGY_TARGET_MS and not strategy["error_count"]
+            print(
+                f"Target ({name}, p95 < {STRATEGY_TARGET_MS} ms at {args.clients} clients): {'met' if met else 'NOT met'}."
             )
     return 0
 

@@ -14,7 +14,8 @@ class StrategyConfig(AppConfig):
         from helice.core.roles import ROLE_PERMISSIONS, STRATEGY_MANAGER
         from helice.core.services import register_territory_loader
 
-        from . import rules, services  # noqa: F401  (permissions)
+        from . import rules, services, signals  # noqa: F401  (permissions)
 
         ROLE_PERMISSIONS[STRATEGY_MANAGER] = sorted({*ROLE_PERMISSIONS[STRATEGY_MANAGER], "strategy.*"})
         register_territory_loader("strategy plan", services.plan_load)
+        signals.connect()

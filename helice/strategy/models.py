@@ -50,6 +50,11 @@ class Plan(Translated, models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     sources = models.TextField(_("sources"), blank=True)
+    changed_at = models.DateTimeField(
+        _("last change"),
+        auto_now=True,
+        help_text=_("Any change to the plan or its values (the dashboard's cache key)."),
+    )
 
     class Meta:
         verbose_name = _("plan")
@@ -384,6 +389,15 @@ class Indicator(Translated, models.Model):
             raise ValidationError({"range_min": _("An indicator kept within a range needs its minimum and maximum.")})
         if self.range_min is not None and self.range_max is not None and self.range_min > self.range_max:
             raise ValidationError({"range_max": _("The maximum must not be below the minimum.")})
+        if self.computation:
+            from .computations import parse
+
+            try:
+                parse(self.computation)
+            except KeyError:
+                raise ValidationError(
+                    {"computation": _("Unknown computation: see docs/strategy.md for the list.")}
+                ) from None
 
 
 class Measurement(models.Model):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from . import status as st
@@ -74,16 +74,37 @@ def _rule(indicator: Indicator, plan: Plan) -> st.IndicatorRule:
     )
 
 
+def _latest_values(plan: Plan, until: datetime.date | None) -> dict[int, list[tuple[datetime.date, Decimal]]]:
+    """For each indicator of ``plan``, its latest two values (all the status rules
+    need: the latest, and the previous one for the trend), in one query however
+    long the series: correlated subqueries on the (indicator, period) index."""
+    measurements = Measurement.objects.filter(indicator=OuterRef("pk"))
+    if until:
+        measurements = measurements.filter(period__lte=until)
+    measurements = measurements.order_by("-period")
+    rows = (
+        Indicator.objects.filter(objective__axis__plan=plan)
+        .annotate(
+            p1=Subquery(measurements.values("period")[:1]),
+            v1=Subquery(measurements.values("value")[:1]),
+            p2=Subquery(measurements.values("period")[1:2]),
+            v2=Subquery(measurements.values("value")[1:2]),
+        )
+        .values_list("pk", "p1", "v1", "p2", "v2")
+    )
+    values: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    for pk, p1, v1, p2, v2 in rows:
+        for period, value in ((p2, v2), (p1, v1)):
+            if period is not None:
+                values[pk].append((period, value if isinstance(value, Decimal) else Decimal(str(value))))
+    return values
+
+
 def dashboard(plan: Plan, *, today: datetime.date | None = None, until: datetime.date | None = None) -> Dashboard:
     """Every axis, objective and indicator of ``plan`` with its status, in four
     queries. ``until``: read the plan as it stood at that date (the report)."""
     today = today or timezone.localdate()
-    values: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    measurements = Measurement.objects.filter(indicator__objective__axis__plan=plan)
-    if until:
-        measurements = measurements.filter(period__lte=until)
-    for indicator_id, period, value in measurements.values_list("indicator_id", "period", "value"):
-        values[indicator_id].append((period, value))
+    values = _latest_values(plan, until)
     axes = []
     objectives_qs = Objective.objects.prefetch_related(
         Prefetch("indicators", queryset=Indicator.objects.order_by("position", "code"))
@@ -122,3 +143,20 @@ def links(plan: Plan) -> list[ObjectiveLink]:
 
 def indicator_values(indicator: Indicator) -> list[Measurement]:
     return list(indicator.measurements.select_related("entered_by").order_by("period"))
+
+
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def cached_dashboard(plan: Plan) -> Dashboard:
+    """``dashboard(plan)`` for today, cached per plan version (``Plan.changed_at``,
+    moved by any change: signals.py) and day (statuses depend on the date)."""
+    from django.core.cache import cache
+
+    today = timezone.localdate()
+    key = f"strategy:dashboard:{plan.pk}:{plan.changed_at.timestamp() if plan.changed_at else 0}:{today.isoformat()}"
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(plan, today=today)
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board

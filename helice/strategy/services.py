@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helice.core.services import TerritoryDataError
 from helice.directory.models import Organization
@@ -169,6 +170,13 @@ def _indicator_load(objective: Objective, record: dict, position: int, label: st
         raise TerritoryDataError(f"{label}: unknown direction {direction}.")
     if frequency not in Frequency.values:
         raise TerritoryDataError(f"{label}: unknown frequency {frequency}.")
+    if record.get("computation"):
+        from . import computations
+
+        try:
+            computations.parse(str(record["computation"]))
+        except KeyError:
+            raise TerritoryDataError(f"{label}: unknown computation {record['computation']}.") from None
     baseline = record.get("baseline") or {}
     target = record.get("target") or {}
     Indicator.objects.update_or_create(
@@ -309,3 +317,63 @@ def indicator_reading(indicator: Indicator, today: datetime.date | None = None) 
 
     values = list(Measurement.objects.filter(indicator=indicator).values_list("period", "value"))
     return rules_status.read(indicator_rule(indicator), values, today or timezone.localdate())
+
+
+# --- computed indicators -------------------------------------------------------------------
+
+
+def _store_computed(indicator: Indicator, period: datetime.date, value: Decimal) -> bool:
+    """Store a computed value; True when it changed (history kept like a manual one)."""
+    existing = Measurement.objects.filter(indicator=indicator, period=period).first()
+    if existing is not None and existing.value == value:
+        return False
+    before_status = indicator_reading(indicator).status
+    Measurement.objects.update_or_create(
+        indicator=indicator, period=period, defaults={"value": value, "computed": True, "entered_by": None}
+    )
+    ChangeRecord.objects.create(
+        indicator=indicator,
+        field="value",
+        period=period,
+        before=_as_text(existing.value if existing else None),
+        after=_as_text(value),
+        note="computed",
+    )
+    after_status = indicator_reading(indicator).status
+    if after_status != before_status:
+        ChangeRecord.objects.create(
+            indicator=indicator, field="status", period=period, before=before_status, after=after_status
+        )
+    return True
+
+
+def indicators_compute(
+    *, today: datetime.date | None = None, since: datetime.date | None = None, dry_run: bool = False
+):
+    """Compute every computed indicator for each complete period from ``since``
+    (default: the indicator's baseline date, else the last two years) to the last
+    period that has ended. Returns [(indicator, period, value, changed)]."""
+    from django.utils import timezone
+
+    from . import computations
+
+    today = today or timezone.localdate()
+    done = []
+    for indicator in Indicator.objects.exclude(computation="").select_related("objective__axis__plan"):
+        try:
+            computations.parse(indicator.computation)
+        except KeyError:
+            raise StrategyError(
+                _("Indicator %(code)s names an unknown computation “%(name)s”.")
+                % {"code": indicator.code, "name": indicator.computation}
+            ) from None
+        start = since or indicator.baseline_date or rules_status.add_months(today, -24)
+        period = rules_status.period_start(start, indicator.frequency)
+        with transaction.atomic():
+            while rules_status.period_end(period, indicator.frequency) < today:
+                end = rules_status.period_end(period, indicator.frequency)
+                value = computations.value(indicator.computation, period, end)
+                changed = False if dry_run else _store_computed(indicator, period, value)
+                done.append((indicator, period, value, changed))
+                period = rules_status.add_months(period, rules_status.MONTHS[indicator.frequency])
+    return done

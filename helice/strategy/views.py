@@ -45,13 +45,14 @@ def overview(request):
     """The plan at a glance: vision, then each axis, its objectives and their
     indicators, each with a status in colour and in words."""
     plan = _plan()
-    board = selectors.dashboard(plan)
+    board = selectors.cached_dashboard(plan)
     axis_code = request.GET.get("axe", "")
     status = request.GET.get("statut", "")
     axes = [a for a in board.axes if not axis_code or a.axis.code == axis_code]
-    if status in st.STATUSES:
-        for axis_view in axes:
-            axis_view.objectives = [o for o in axis_view.objectives if o.rollup.status == status]
+    if status in st.STATUSES:  # copies: the dashboard may come from the cache
+        axes = [
+            selectors.AxisView(a.axis, [o for o in a.objectives if o.rollup.status == status], a.rollup) for a in axes
+        ]
     return render(
         request,
         "strategy/overview.html",
@@ -71,7 +72,7 @@ def overview(request):
 @require_GET
 def objective_detail(request, code):
     plan = _plan()
-    board = selectors.dashboard(plan)
+    board = selectors.cached_dashboard(plan)
     view = board.objective(code)
     if view is None:
         raise Http404(_("No objective has this code."))
@@ -236,7 +237,7 @@ def values_csv(request):
 @require_GET
 def strategy_map(request):
     plan = _plan()
-    board = selectors.dashboard(plan)
+    board = selectors.cached_dashboard(plan)
     return render(
         request,
         "strategy/map.html",

@@ -139,3 +139,20 @@ def test_entry_grid_refuses_bad_numbers_and_saves_nothing(client, plan):
         assert_inert(response.content)
     assert Measurement.objects.count() == 0
     assert client.post("/strategie/saisie/", {"period": "pas une date"}).status_code in (200, 400)
+
+
+def test_a_new_value_shows_at_once_despite_the_cache(client, plan):
+    assert "kpi-on_track" not in client.get("/strategie/").content.decode()  # cached now
+    this_year = timezone.localdate().year
+    measure(plan["jobs"], datetime.date(this_year - 1, 1, 1), 190)
+    measure(plan["startups"], timezone.localdate().replace(day=1), 5)
+    assert "kpi-on_track" in client.get("/strategie/").content.decode()
+
+
+def test_pages_query_counts(client, plan, django_assert_max_num_queries):
+    for url in ("/strategie/", "/strategie/carte/"):
+        client.get(url)
+    with django_assert_max_num_queries(1):  # the plan: its version keys the cached dashboard
+        client.get("/strategie/")
+    with django_assert_max_num_queries(2):  # the plan and the links
+        client.get("/strategie/carte/")
