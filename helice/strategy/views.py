@@ -8,10 +8,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -53,20 +56,38 @@ def overview(request):
         axes = [
             selectors.AxisView(a.axis, [o for o in a.objectives if o.rollup.status == status], a.rollup) for a in axes
         ]
-    return render(
-        request,
-        "strategy/overview.html",
-        {
-            "plan": plan,
-            "board": board,
-            "axes": axes,
-            "all_axes": board.axes,
-            "axis_code": axis_code,
-            "status": status,
-            "labels": _labels(),
-            "statuses": list(_labels().items()),
-        },
+    context = {
+        "plan": plan,
+        "board": board,
+        "axes": axes,
+        "all_axes": board.axes,
+        "axis_code": axis_code,
+        "status": status,
+        "labels": _labels(),
+        "statuses": list(_labels().items()),
+    }
+    context["body"] = _cached_body(
+        request, plan, ("overview", axis_code, status), "strategy/_overview_body.html", context
     )
+    return render(request, "strategy/overview.html", context)
+
+
+def _body_key(plan, parts: tuple) -> str:
+    return "strategy:body:" + ":".join(
+        str(p) for p in (plan.pk, plan.changed_at.timestamp(), timezone.localdate(), get_language(), *parts)
+    )
+
+
+def _cached_body(request, plan, parts: tuple, template: str, context: dict) -> str:
+    """A page's body, rendered once per plan version, day, language and ``parts``
+    (what the address selects): it holds nothing personal (no form with a CSRF
+    token, no user), so every visitor shares it."""
+    key = _body_key(plan, parts)
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(template, context, request)
+        cache.set(key, body, selectors.DASHBOARD_CACHE_SECONDS)
+    return body
 
 
 @require_GET
@@ -95,6 +116,21 @@ def objective_detail(request, code):
 @require_GET
 def indicator_detail(request, code):
     plan = _plan()
+    indicator = (
+        Indicator.objects.filter(objective__axis__plan=plan, code=code).only("pk", "code", "name_fr", "name_en").first()
+    )
+    if indicator is None:
+        raise Http404(_("No indicator has this code."))
+    key = _body_key(plan, ("indicator", code))
+    body = cache.get(key)
+    if body is None:
+        context = {"plan": plan, **_indicator_context(plan, code)}
+        body = render_to_string("strategy/_indicator_body.html", context, request)
+        cache.set(key, body, selectors.DASHBOARD_CACHE_SECONDS)
+    return render(request, "strategy/indicator.html", {"plan": plan, "indicator": indicator, "body": body})
+
+
+def _indicator_context(plan, code) -> dict:
     indicator = get_object_or_404(Indicator.objects.select_related("objective__axis__plan"), code=code)
     reading = services.indicator_reading(indicator)
     values = selectors.indicator_values(indicator)
@@ -112,21 +148,15 @@ def indicator_detail(request, code):
         },
         labels={"baseline": _("Baseline"), "target": _("Target")},
     )
-    return render(
-        request,
-        "strategy/indicator.html",
-        {
-            "plan": plan,
-            "indicator": indicator,
-            "reading": reading,
-            "status_label": labels[reading.status],
-            "judged_label": labels.get(reading.judged_status or "", ""),
-            "values": values,
-            "chart": chart,
-            "changes": indicator.changes.select_related("author")[:50],
-            "can_manage": request.user.has_perm("strategy.manage_plan"),
-        },
-    )
+    return {
+        "indicator": indicator,
+        "reading": reading,
+        "status_label": labels[reading.status],
+        "judged_label": labels.get(reading.judged_status or "", ""),
+        "values": values,
+        "chart": chart,
+        "changes": indicator.changes.select_related("author")[:50],
+    }
 
 
 @require_GET
@@ -237,18 +267,18 @@ def values_csv(request):
 @require_GET
 def strategy_map(request):
     plan = _plan()
-    board = selectors.cached_dashboard(plan)
-    return render(
-        request,
-        "strategy/map.html",
-        {
-            "plan": plan,
-            "board": board,
-            "links": selectors.links(plan),
-            "labels": _labels(),
-            "layout": _map_layout(board),
-        },
-    )
+    key = _body_key(plan, ("map",))
+    body = cache.get(key)
+    if body is None:
+        board = selectors.cached_dashboard(plan)
+        links = selectors.links(plan)
+        for axis_view in board.axes:  # this request's copy of the dashboard
+            for view in axis_view.objectives:
+                view.effects = [link for link in links if link.cause_id == view.objective.pk]
+        context = {"plan": plan, "board": board, "links": links, "labels": _labels(), "layout": _map_layout(board)}
+        body = render_to_string("strategy/_map_body.html", context, request)
+        cache.set(key, body, selectors.DASHBOARD_CACHE_SECONDS)
+    return render(request, "strategy/map.html", {"plan": plan, "body": body})
 
 
 def _map_layout(board) -> dict:

@@ -154,5 +154,5 @@ def test_pages_query_counts(client, plan, django_assert_max_num_queries):
         client.get(url)
     with django_assert_max_num_queries(1):  # the plan: its version keys the cached dashboard
         client.get("/strategie/")
-    with django_assert_max_num_queries(2):  # the plan and the links
+    with django_assert_max_num_queries(1):  # the plan: the body is cached
         client.get("/strategie/carte/")
