@@ -14,3 +14,11 @@ urlpatterns = [
     path("actions/<str:code>/", views.action_detail, name="action"),
     path("saisie/", views.entry, name="entry"),
 ]
+
+# The evaluation report for a period (views_report.py): a printable page and its PDF.
+from . import views_report  # noqa: E402
+
+urlpatterns += [
+    path("rapport/", views_report.report, name="report"),
+    path("rapport.pdf", views_report.report_pdf, name="report_pdf"),
+]
