@@ -20,6 +20,7 @@ from helice.directory.api import FilterError, filter_error_response
 from helice.directory.api import router as directory_router
 from helice.guichet.api import router as guichet_router
 from helice.guichet.api_match import router as guichet_match_router
+from helice.strategy.api import router as strategy_router
 
 api = NinjaAPI(
     title="Hélice API",
@@ -76,3 +77,4 @@ api.add_router("/", core_router)
 api.add_router("/organizations", directory_router)
 api.add_router("/services", guichet_router)
 api.add_router("/guichet", guichet_match_router)
+api.add_router("/strategy", strategy_router)

@@ -315,7 +315,11 @@ def indicator_rule(indicator: Indicator) -> rules_status.IndicatorRule:
 def indicator_reading(indicator: Indicator, today: datetime.date | None = None) -> rules_status.Reading:
     from django.utils import timezone
 
-    values = list(Measurement.objects.filter(indicator=indicator).values_list("period", "value"))
+    # The rules read the latest value and the one before (the trend): two rows, however
+    # long the series (an import of thousands of values reads it twice per value).
+    values = list(
+        Measurement.objects.filter(indicator=indicator).order_by("-period").values_list("period", "value")[:2]
+    )
     return rules_status.read(indicator_rule(indicator), values, today or timezone.localdate())
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "strategy"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("actions/", views.action_list, name="actions"),
     path("actions/<str:code>/", views.action_detail, name="action"),
     path("saisie/", views.entry, name="entry"),
+    path("import/", views_import.import_measurements, name="import"),
+    path("import/modele.csv", views_import.import_template, name="import_template"),
 ]
 
 # The evaluation report for a period (views_report.py): a printable page and its PDF.
