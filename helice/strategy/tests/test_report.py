@@ -226,7 +226,9 @@ def test_bad_dates_are_a_clear_400(client, plan, query):
         response = client.get(url, query)
         assert response.status_code == 400
         html = response.content.decode()
-        assert 'role="alert"' in html and ("YYYY-MM-DD" in html or "start after it ends" in html)
+        assert 'role="alert"' in html and any(
+            m in html for m in ("YYYY-MM-DD", "start after it ends", "AAAA-MM-JJ", "après sa fin")
+        )
 
 
 def test_no_plan_is_a_404(client):
