@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from . import status as st
@@ -132,8 +132,8 @@ def actions(plan: Plan, *, axis: str = "", horizon: str = "", status: str = "", 
         qs = qs.filter(horizon=horizon)
     if status:
         qs = qs.filter(status=status)
-    if lead:
-        qs = qs.filter(lead__slug=lead)
+    if lead:  # the organisation leads the action or is one of its partners
+        qs = qs.filter(Q(lead__slug=lead) | Q(partners__slug=lead))
     return qs.distinct().order_by("position", "code")
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from helice.directory.exports import safe_cell
+from helice.directory.models import Organization
 
 from . import charts, selectors, services
 from . import status as st
@@ -176,6 +177,14 @@ def action_list(request):
             "form": form,
             "actions": actions,
             "axes": plan.axes.order_by("position"),
+            "leads": Organization.objects.filter(led_actions__plan=plan)
+            .distinct()
+            .order_by("name")
+            .only("slug", "name"),
+            "partners": Organization.objects.filter(partner_actions__plan=plan)
+            .distinct()
+            .order_by("name")
+            .only("slug", "name"),
             "horizons": Horizon.choices,
             "action_statuses": ActionStatus.choices,
             "query": request.GET.urlencode(),

@@ -156,3 +156,19 @@ def test_pages_query_counts(client, plan, django_assert_max_num_queries):
         client.get("/strategie/")
     with django_assert_max_num_queries(1):  # the plan: the body is cached
         client.get("/strategie/carte/")
+
+
+def test_actions_filter_by_organisation_leading_or_partner(client, plan):
+    from helice.directory.tests.factories import OrganizationFactory
+
+    lead, partner = OrganizationFactory(name="Pilote"), OrganizationFactory(name="Partenaire")
+    action = plan["action"]
+    action.lead = lead
+    action.save()
+    plan["plan"].actions.get(code="A2").partners.set([partner])
+    page = client.get("/strategie/actions/").content.decode()
+    assert f'value="{lead.slug}"' in page and f'value="{partner.slug}"' in page
+    led = client.get("/strategie/actions/", {"lead": lead.slug}).content.decode()
+    assert "Créer un comité" in led and "Cartographier" not in led
+    partnered = client.get("/strategie/actions/", {"lead": partner.slug}).content.decode()
+    assert "Cartographier" in partnered and "Créer un comité" not in partnered
