@@ -381,3 +381,64 @@ def indicators_compute(
                 done.append((indicator, period, value, changed))
                 period = rules_status.add_months(period, rules_status.MONTHS[indicator.frequency])
     return done
+
+
+# --- editing the plan in the site --------------------------------------------------------
+
+
+def _shown(value) -> str:
+    if isinstance(value, Decimal):
+        return _as_text(value)
+    return str(value if value is not None else "")[:300]
+
+
+def _record_changes(instance, before: dict, *, by, indicator=None, action=None) -> int:
+    count = 0
+    for field, old in before.items():
+        new = getattr(instance, field)
+        if _shown(old) != _shown(new):
+            ChangeRecord.objects.create(
+                indicator=indicator,
+                action=action,
+                field=field,
+                before=_shown(old),
+                after=_shown(new),
+                author=by,
+            )
+            count += 1
+    return count
+
+
+def action_update(*, action: Action, by, data: dict) -> int:
+    """Update an action (status, progress, dates…); each changed field is recorded
+    with its author and before/after. Returns how many fields changed."""
+    _require(by)
+    with transaction.atomic():
+        locked = Action.objects.select_for_update().get(pk=action.pk)
+        before = {field: getattr(locked, field) for field in data}
+        for field, value in data.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        locked.save()
+        return _record_changes(locked, before, by=by, action=locked)
+
+
+def indicator_update(*, indicator: Indicator, by, data: dict) -> int:
+    """Update an indicator's definition, baseline, target or thresholds; each changed
+    field is recorded, and so is a change of status it causes."""
+    _require(by)
+    with transaction.atomic():
+        locked = Indicator.objects.select_for_update().select_related("objective__axis__plan").get(pk=indicator.pk)
+        before_status = indicator_reading(locked).status
+        before = {field: getattr(locked, field) for field in data}
+        for field, value in data.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        locked.save()
+        count = _record_changes(locked, before, by=by, indicator=locked)
+        after_status = indicator_reading(locked).status
+        if after_status != before_status:
+            ChangeRecord.objects.create(
+                indicator=locked, field="status", before=before_status, after=after_status, author=by
+            )
+        return count

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from helice.directory.models import Organization
 
 from . import charts, selectors, services
 from . import status as st
-from .forms import ActionFilterForm, PeriodForm
+from .forms import ActionEditForm, ActionFilterForm, IndicatorEditForm, PeriodForm
 from .models import Action, ActionStatus, Horizon, Indicator
 
 
@@ -374,4 +374,57 @@ def entry(request):
         row["posted"] = request.POST.get(f"value-{row['indicator'].pk}", "") if request.method == "POST" else ""
     return render(
         request, "strategy/entry.html", {"plan": plan, "form": form, "rows": rows, "period": period}, status=status
+    )
+
+
+# --- staff: editing actions and indicators ---------------------------------------------------
+
+
+def _edit(request, *, obj, form_class, update, template, done_url):
+    if not request.user.has_perm("strategy.manage_plan"):
+        raise PermissionDenied
+    form, status = form_class(instance=obj), 200
+    if request.method == "POST":
+        form = form_class(request.POST, instance=type(obj).objects.get(pk=obj.pk))
+        if form.is_valid():
+            try:
+                changed = update(by=request.user, data={f: form.cleaned_data[f] for f in form.Meta.fields})
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("%(count)d field(s) changed.") % {"count": changed})
+                return redirect(done_url)
+        else:
+            status = 400
+    return render(request, template, {"form": form, "obj": obj, "done_url": done_url}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request, code):
+    plan = _plan()
+    action = get_object_or_404(Action, plan=plan, code=code)
+    return _edit(
+        request,
+        obj=action,
+        form_class=ActionEditForm,
+        update=lambda **kwargs: services.action_update(action=action, **kwargs),
+        template="strategy/edit.html",
+        done_url=action.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request, code):
+    plan = _plan()
+    indicator = get_object_or_404(Indicator, objective__axis__plan=plan, code=code)
+    return _edit(
+        request,
+        obj=indicator,
+        form_class=IndicatorEditForm,
+        update=lambda **kwargs: services.indicator_update(indicator=indicator, **kwargs),
+        template="strategy/edit.html",
+        done_url=indicator.get_absolute_url(),
     )

@@ -172,3 +172,70 @@ def test_actions_filter_by_organisation_leading_or_partner(client, plan):
     assert "Créer un comité" in led and "Cartographier" not in led
     partnered = client.get("/strategie/actions/", {"lead": partner.slug}).content.decode()
     assert "Cartographier" in partnered and "Créer un comité" not in partnered
+
+
+def test_only_strategy_managers_edit_actions_and_indicators(client, plan):
+    urls = ("/strategie/actions/A1/modifier/", "/strategie/indicateurs/1.1.1/modifier/")
+    for url in urls:
+        assert client.get(url).status_code == 302  # to the login page
+    client.force_login(UserFactory(moderator=True))
+    for url in urls:
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"title_fr": "Piraté", "name_fr": "Piraté"}).status_code == 403
+    plan["action"].refresh_from_db()
+    assert plan["action"].title_fr == "Créer un comité"
+
+
+def test_manager_updates_an_action_with_history(client, plan):
+    manager = UserFactory(strategy_manager=True)
+    client.force_login(manager)
+    url = "/strategie/actions/A1/modifier/"
+    assert 'name="progress"' in client.get(url).content.decode()
+    data = {
+        "title_fr": "Créer un comité",
+        "horizon": "short",
+        "status": "done",
+        "progress": "100",
+        "starts_on": "2025-01-01",
+        "ends_on": "2025-06-30",
+    }
+    assert client.post(url, data).status_code == 302
+    action = plan["action"]
+    action.refresh_from_db()
+    assert (action.status, action.progress) == ("done", 100)
+    assert {(c.field, c.before, c.after) for c in ChangeRecord.objects.filter(action=action)} >= {
+        ("status", "in_progress", "done"),
+        ("progress", "40", "100"),
+    }
+    # Bad input: a 400 with the errors, nothing saved.
+    bad = dict(data, progress="140", ends_on="2024-01-01")
+    response = client.post(url, bad)
+    assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+    action.refresh_from_db()
+    assert action.progress == 100 and str(action.ends_on) == "2025-06-30"
+
+
+def test_manager_sets_a_target_and_the_status_follows(client, plan):
+    client.force_login(UserFactory(strategy_manager=True))
+    indicator = plan["startups"]  # monthly, no baseline, no target
+    this_month = timezone.localdate().replace(day=1)
+    measure(indicator, this_month, 50)
+    url = "/strategie/indicateurs/2.1.1/modifier/"
+    data = {
+        "name_fr": "Start-up accompagnées",
+        "direction": "higher",
+        "frequency": "monthly",
+        "baseline_value": "40",
+        "baseline_date": (this_month.replace(year=this_month.year - 1)).isoformat(),
+        "target_value": "1000",
+        "target_date": (this_month.replace(year=this_month.year + 1)).isoformat(),
+        "weight": "1",
+    }
+    assert client.post(url, data).status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.target_value == 1000
+    assert ChangeRecord.objects.filter(indicator=indicator, field="target_value", after="1000").exists()
+    assert ChangeRecord.objects.filter(indicator=indicator, field="status").exists()  # no data → off track
+    assert "kpi-off_track" in client.get("/strategie/indicateurs/2.1.1/").content.decode()
+    bad = dict(data, at_risk_gap="0.5", off_track_gap="0.2", target_date=data["baseline_date"])
+    assert client.post(url, bad).status_code == 400
