@@ -64,3 +64,15 @@ def test_a_bad_file_loads_nothing(tmp_path):
     with pytest.raises(TerritoryDataError, match="unknown objective"):
         services.plan_load(path=tmp_path)
     assert Plan.objects.count() == 0 and Axis.objects.count() == 0
+
+
+def test_the_computed_indicators_of_the_plan_compute():
+    import datetime
+
+    territory_load_reference(path=GRENOBLE)
+    organizations_load(path=GRENOBLE)
+    services.plan_load(path=GRENOBLE)
+    computed = set(Indicator.objects.exclude(computation="").values_list("code", flat=True))
+    assert computed == {"3.1.1", "4.1.1"}
+    done = services.indicators_compute(since=datetime.date(datetime.date.today().year - 2, 1, 1), dry_run=True)
+    assert {indicator.code for indicator, *_rest in done} == computed
