@@ -98,7 +98,7 @@ def _prefill(request, form, data, offered):
         found = services.company_prefill(siret, {k: data.get(k) for k in data})
         if found:
             for key, value in found.items():
-                data[key] = getattr(value, "slug", None) or getattr(value, "insee_code", None) or value
+                data[key] = _form_value(value)
             messages.success(request, _("Filled in from the directory: check the fields below."))
         else:
             messages.info(request, _("No organisation of the directory has this number: fill in the fields yourself."))
@@ -110,6 +110,17 @@ def _prefill(request, form, data, offered):
         if not data.get(name) and name not in ("siret",):
             del form.errors[name]  # not a mistake yet: the person has not filled it in
     return render(request, "guichet/request_form.html", {"form": form, "offered": offered, "prefilled": True})
+
+
+def _form_value(value):
+    """How the form names a prefilled value: communes by INSEE code, sectors by slug."""
+    from helice.core.models import Commune, Sector
+
+    if isinstance(value, Commune):
+        return value.insee_code
+    if isinstance(value, Sector):
+        return value.slug
+    return value
 
 
 @require_GET

@@ -178,6 +178,8 @@ def test_siren_fills_in_from_the_directory(client, service):
     html = page.content.decode()
     assert 'value="Medisoft"' in html and 'value="2019"' in html
     assert re.search(r'<option value="10-49" selected', html)
+    assert re.search(rf'<option value="{commune.insee_code}" selected', html)
+    assert re.search(rf'<option value="{sector.slug}" selected', html)
     # Sent without the button: the server fills what is empty, keeps what was given.
     client.post(URL, form_data(services=[service.slug], siret=VALID_SIRET, founding_year="2020"))
     request_obj = Request.objects.get()
