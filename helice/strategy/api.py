@@ -160,12 +160,6 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _labels() -> dict[str, str]:
-    from .views import _labels as labels  # the pages' words for each status
-
-    return labels()
-
-
 def _plan() -> Plan:
     plan = selectors.current_plan()
     if plan is None:
@@ -184,7 +178,7 @@ def plan_detail(request: HttpRequest):
     """The plan: vision, mission, values, then each axis and its objectives with their status."""
     plan = _plan()
     board = selectors.cached_dashboard(plan)
-    labels = _labels()
+    labels = st.labels()
     return {
         "slug": plan.slug,
         "title": plan.title,
@@ -321,7 +315,7 @@ def indicator_list(request: HttpRequest, filters: Query[IndicatorQuery]):
             % {"param": "status", "message": _("use one of %(values)s.") % {"values": ", ".join(st.STATUSES)}},
         )
     board = selectors.cached_dashboard(_plan())
-    labels = _labels()
+    labels = st.labels()
     items = []
     for axis_code, view in _indicator_views(board):
         if filters.axis and axis_code != filters.axis:
@@ -345,7 +339,7 @@ def indicator_detail(request: HttpRequest, code: str):
     if found is None:
         raise HttpError(404, _("No indicator of the plan has this code."))
     axis_code, view = found
-    data = _indicator(request, view, axis_code, _labels())
+    data = _indicator(request, view, axis_code, st.labels())
     indicator: Indicator = view.indicator
     data.update(
         definition=indicator.definition,

@@ -59,7 +59,10 @@ def current_plan() -> Plan | None:
     return Plan.objects.order_by("pk").first()
 
 
-def _rule(indicator: Indicator, plan: Plan) -> st.IndicatorRule:
+def indicator_rule(indicator: Indicator, plan: Plan | None = None) -> st.IndicatorRule:
+    """What the status rules need of an indicator, its thresholds defaulting to the
+    plan's (``plan``: pass it when reading many indicators of one plan)."""
+    plan = plan or indicator.objective.axis.plan
     return st.IndicatorRule(
         direction=indicator.direction,
         frequency=indicator.frequency,
@@ -114,7 +117,7 @@ def dashboard(plan: Plan, *, today: datetime.date | None = None, until: datetime
         for objective in axis.objectives.all():
             view = ObjectiveView(objective)
             for indicator in objective.indicators.all():
-                reading = st.read(_rule(indicator, plan), values.get(indicator.pk, []), until or today)
+                reading = st.read(indicator_rule(indicator, plan), values.get(indicator.pk, []), until or today)
                 view.indicators.append(IndicatorView(indicator, reading))
             view.rollup = st.roll_up([(i.reading.status, i.indicator.weight) for i in view.indicators])
             axis_view.objectives.append(view)

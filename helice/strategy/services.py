@@ -31,6 +31,7 @@ from .models import (
     Perspective,
     Plan,
 )
+from .selectors import indicator_rule
 
 
 class StrategyError(ValidationError):
@@ -294,22 +295,6 @@ def measurement_set(
                 indicator=indicator, field="status", period=period, before=before_status, after=after_status, author=by
             )
     return measurement
-
-
-def indicator_rule(indicator: Indicator) -> rules_status.IndicatorRule:
-    plan = indicator.objective.axis.plan
-    return rules_status.IndicatorRule(
-        direction=indicator.direction,
-        frequency=indicator.frequency,
-        baseline=indicator.baseline_value,
-        baseline_date=indicator.baseline_date,
-        target=indicator.target_value,
-        target_date=indicator.target_date,
-        range_min=indicator.range_min,
-        range_max=indicator.range_max,
-        at_risk_gap=indicator.at_risk_gap if indicator.at_risk_gap is not None else plan.at_risk_gap,
-        off_track_gap=indicator.off_track_gap if indicator.off_track_gap is not None else plan.off_track_gap,
-    )
 
 
 def indicator_reading(indicator: Indicator, today: datetime.date | None = None) -> rules_status.Reading:

@@ -193,3 +193,17 @@ def roll_up(parts: list[tuple[str, Decimal]]) -> RollUp:
     score = total / weights
     status = ON_TRACK if score >= ON_TRACK_SCORE else AT_RISK if score >= AT_RISK_SCORE else OFF_TRACK
     return RollUp(status, score, counts)
+
+
+def labels() -> dict[str, str]:
+    """Each status in words, in the active language: every page, the report, the
+    API and the template tags show these (never the colour alone)."""
+    from django.utils.translation import gettext as _
+
+    return {
+        ON_TRACK: _("On track"),
+        AT_RISK: _("At risk"),
+        OFF_TRACK: _("Off track"),
+        OVERDUE: _("Update overdue"),
+        NO_DATA: _("No data"),
+    }

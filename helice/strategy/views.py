@@ -27,16 +27,6 @@ from .forms import ActionEditForm, ActionFilterForm, IndicatorEditForm, PeriodFo
 from .models import Action, ActionStatus, Horizon, Indicator
 
 
-def _labels() -> dict[str, str]:
-    return {
-        st.ON_TRACK: _("On track"),
-        st.AT_RISK: _("At risk"),
-        st.OFF_TRACK: _("Off track"),
-        st.OVERDUE: _("Update overdue"),
-        st.NO_DATA: _("No data"),
-    }
-
-
 def _plan():
     plan = selectors.current_plan()
     if plan is None:
@@ -64,8 +54,8 @@ def overview(request):
         "all_axes": board.axes,
         "axis_code": axis_code,
         "status": status,
-        "labels": _labels(),
-        "statuses": list(_labels().items()),
+        "labels": st.labels(),
+        "statuses": list(st.labels().items()),
     }
     context["body"] = _cached_body(
         request, plan, ("overview", axis_code, status), "strategy/_overview_body.html", context
@@ -106,7 +96,7 @@ def objective_detail(request, code):
         {
             "plan": plan,
             "view": view,
-            "labels": _labels(),
+            "labels": st.labels(),
             "causes": [(link, statuses.get(link.cause_id)) for link in links if link.effect_id == view.objective.pk],
             "effects": [(link, statuses.get(link.effect_id)) for link in links if link.cause_id == view.objective.pk],
             "actions": view.objective.actions.select_related("lead").order_by("position", "code"),
@@ -135,7 +125,7 @@ def _indicator_context(plan, code) -> dict:
     indicator = get_object_or_404(Indicator.objects.select_related("objective__axis__plan"), code=code)
     reading = services.indicator_reading(indicator)
     values = selectors.indicator_values(indicator)
-    labels = _labels()
+    labels = st.labels()
     chart = charts.trend_svg(
         points=[(m.period, m.value) for m in values],
         baseline=indicator.baseline_value,
@@ -284,7 +274,7 @@ def strategy_map(request):
         for axis_view in board.axes:  # this request's copy of the dashboard
             for view in axis_view.objectives:
                 view.effects = [link for link in links if link.cause_id == view.objective.pk]
-        context = {"plan": plan, "board": board, "links": links, "labels": _labels(), "layout": _map_layout(board)}
+        context = {"plan": plan, "board": board, "links": links, "labels": st.labels(), "layout": _map_layout(board)}
         body = render_to_string("strategy/_map_body.html", context, request)
         cache.set(key, body, selectors.DASHBOARD_CACHE_SECONDS)
     return render(request, "strategy/map.html", {"plan": plan, "body": body})

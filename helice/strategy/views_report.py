@@ -27,7 +27,7 @@ from helice.core import ratelimit
 
 from . import report as rp
 from . import status as st
-from .views import _labels, _plan
+from .views import _plan
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def parse_period(params) -> tuple[datetime.date, datetime.date]:
 def _context(request, start, end) -> dict:
     plan = _plan()
     data = rp.build(plan, start, end)
-    labels = _labels()
+    labels = st.labels()
     for line in data.indicators:
         line.chart = rp.sparkline(
             line.points,

@@ -7,9 +7,9 @@ register = template.Library()
 
 
 def _label(status: str) -> str:
-    from helice.strategy.views import _labels
+    from helice.strategy.status import labels
 
-    return _labels().get(status, status)
+    return labels().get(status, status)
 
 
 @register.simple_tag
