@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality install messages messages-extract static lock serve bench-data bench clean
+.PHONY: run test quality install messages messages-extract messages-app static lock serve bench-data bench clean
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,20 @@ install: $(BIN)/.installed
 messages: install
 	$(BIN)/python manage.py compiletranslations
 
-## Extract new interface strings into locale/fr/LC_MESSAGES/django.po (needs GNU gettext)
+## Extract new interface strings (needs GNU gettext): the project catalogue locale/fr/LC_MESSAGES/django.po,
+## and for each app with its own locale/ directory (agenda, spaces, participation), that app's catalogue.
+APP_CATALOGUES := $(patsubst %/locale,%,$(wildcard helice/*/locale))
 messages-extract: install
 	$(BIN)/django-admin makemessages --locale fr --no-obsolete --no-location \
-		--ignore ".venv/*" --ignore "bench/*" --ignore "staticfiles/*" --ignore "*/tests/*" --ignore "helice/tests_browser/*"
+		--ignore ".venv/*" --ignore "bench/*" --ignore "staticfiles/*" --ignore "*/tests/*" --ignore "helice/tests_browser/*" \
+		$(foreach app,$(APP_CATALOGUES),--ignore "$(app)/*")
+	@for app in $(APP_CATALOGUES); do \
+		(cd $$app && $(CURDIR)/$(BIN)/django-admin makemessages --locale fr --no-obsolete --no-location --ignore "tests/*") || exit 1; \
+	done
+
+## Extract one app's strings into its own catalogue only: make messages-app APP=agenda
+messages-app: install
+	cd helice/$(APP) && $(CURDIR)/$(BIN)/django-admin makemessages --locale fr --no-obsolete --no-location --ignore "tests/*"
 
 static: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -37,13 +47,13 @@ run: messages
 test: messages static
 	$(BIN)/python -m pytest
 
-## Lint, Django checks, migrations up to date, French catalogue valid for GNU gettext
+## Lint, Django checks, migrations up to date, French catalogues valid for GNU gettext
 quality: messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	@if command -v msgfmt >/dev/null; then msgfmt --check -o /dev/null locale/fr/LC_MESSAGES/django.po; \
+	@if command -v msgfmt >/dev/null; then for po in locale/fr/LC_MESSAGES/django.po helice/*/locale/fr/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done; \
 	else echo "GNU gettext missing: French catalogue not checked with msgfmt"; fi
 
 ## Re-pin dependencies after editing requirements*.in

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "helice.referrals",
     "helice.guichet",
     "helice.strategy",
+    "helice.agenda",
+    "helice.spaces",
+    "helice.participation",
     "helice.api",
 ]
 

@@ -21,6 +21,9 @@ urlpatterns += i18n_patterns(
     path("annuaire/", include("helice.directory.urls")),
     path("guichet/", include("helice.guichet.urls")),
     path("strategie/", include("helice.strategy.urls")),
+    path("agenda/", include("helice.agenda.urls")),
+    path("espaces/", include("helice.spaces.urls")),
+    path("concertation/", include("helice.participation.urls")),
     path("", include("helice.core.urls")),
     prefix_default_language=False,
 )

@@ -3,6 +3,7 @@ JSON mapping {English msgid: French msgstr}, and list what is still missing.
 
     .venv/bin/python scripts/translate.py                 # list untranslated and fuzzy entries
     .venv/bin/python scripts/translate.py fr.yaml         # apply a mapping, then list what is left
+    .venv/bin/python scripts/translate.py --app agenda [fr.yaml]   # the same for an app's own catalogue
 
 An entry given in the mapping loses its fuzzy flag. Plural entries take a list
 [singular, plural]."""
@@ -13,11 +14,16 @@ from pathlib import Path
 import polib
 import yaml
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 
 def main(argv):
-    po = polib.pofile(str(PO))
+    path = PO
+    if len(argv) > 2 and argv[1] == "--app":
+        path = ROOT / "helice" / argv[2] / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+        argv = [argv[0], *argv[3:]]
+    po = polib.pofile(str(path))
     if len(argv) > 1:
         mapping = yaml.safe_load(Path(argv[1]).read_text(encoding="utf-8")) or {}
         for entry in po:

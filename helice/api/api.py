@@ -15,11 +15,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
+from helice.agenda.api import router as agenda_router
 from helice.core.api import router as core_router
 from helice.directory.api import FilterError, filter_error_response
 from helice.directory.api import router as directory_router
 from helice.guichet.api import router as guichet_router
 from helice.guichet.api_match import router as guichet_match_router
+from helice.participation.api import router as participation_router
+from helice.spaces.api import router as spaces_router
 from helice.strategy.api import router as strategy_router
 
 api = NinjaAPI(
@@ -78,3 +81,6 @@ api.add_router("/organizations", directory_router)
 api.add_router("/services", guichet_router)
 api.add_router("/guichet", guichet_match_router)
 api.add_router("/strategy", strategy_router)
+api.add_router("/events", agenda_router)
+api.add_router("/spaces", spaces_router)
+api.add_router("/participation", participation_router)

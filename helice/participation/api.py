@@ -1,0 +1,5 @@
+"""Public API of the participation part."""
+
+from ninja import Router
+
+router = Router(tags=["participation"])
