@@ -255,6 +255,11 @@ REQUESTS_FOLLOWUP_DAYS = env.int("REQUESTS_FOLLOWUP_DAYS", default=60)
 REQUESTS_RETENTION_DAYS = env.int("REQUESTS_RETENTION_DAYS", default=730)
 REQUESTS_UNCONFIRMED_DAYS = env.int("REQUESTS_UNCONFIRMED_DAYS", default=7)
 REQUESTS_ANSWER_WORKING_DAYS = env.int("REQUESTS_ANSWER_WORKING_DAYS", default=5)
+# Economic spaces (docs/spaces.md): a count of free units confirmed longer ago than
+# this is shown as "not confirmed since <date>", never as current, and its operators
+# are reminded (`remind_space_operators`) at most once per this many days.
+SPACES_AVAILABILITY_MAX_AGE_DAYS = env.int("SPACES_AVAILABILITY_MAX_AGE_DAYS", default=90)
+SPACES_REMINDER_INTERVAL_DAYS = env.int("SPACES_REMINDER_INTERVAL_DAYS", default=14)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
