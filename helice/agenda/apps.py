@@ -9,3 +9,30 @@ class AgendaConfig(AppConfig):
     label = "agenda"
     verbose_name = _("Agenda")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from helice.directory.models import PublicationStatus
+        from helice.moderation import registry
+
+        from . import services
+        from .models import PARTNER_EDITABLE_FIELDS, Event
+
+        services.connect_signals()
+
+        # Partner content: the organisers' members propose and edit their events
+        # through the moderation mechanism (helice.moderation), like the guichet's
+        # services; a partner's new event is published with the first change
+        # applied to it (services.event_after_change).
+        registry.register(
+            Event,
+            fields=PARTNER_EDITABLE_FIELDS,
+            natural_keys={"sectors": "slug", "commune": "insee_code"},
+            organization=lambda event: event.organisers.order_by("id").first(),
+            trusted=lambda event: any(o.is_trusted for o in event.organisers.all()),
+            after_apply=lambda event: services.event_after_change(event=event),
+            approval_note=lambda event: (
+                _("A new event proposed by a partner: publishing this change makes it public.")
+                if event.publish_on_approval and event.status == PublicationStatus.DRAFT
+                else ""
+            ),
+        )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 
 EMPTY = "—"
 
@@ -61,6 +62,8 @@ class Adapter:
                 data[name] = getattr(obj, name).name or ""
             else:
                 value = getattr(obj, f.attname)
+                if isinstance(value, Country):  # django-countries: stored by its code
+                    value = value.code or ""
                 # JSON holds dates as ISO strings; the field parses them back on save.
                 data[name] = value.isoformat() if isinstance(value, datetime.date) else value
         return data
