@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helice.accounts.models import ParticipantCategory
@@ -103,6 +104,12 @@ class Consultation(Translated, models.Model):
         blank=True,
         help_text=_("Participant categories allowed to take part; empty: every verified account."),
     )
+    questions = models.JSONField(
+        _("questions to the participants"),
+        default=list,
+        blank=True,
+        help_text=_('Open questions that invite ideas: [{"fr": …, "en": …}, …]'),
+    )
     ideas_allowed = models.BooleanField(_("participants may suggest ideas"), default=True)
     ideas_premoderated = models.BooleanField(
         _("ideas are checked before publication"),
@@ -169,6 +176,12 @@ class Consultation(Translated, models.Model):
         if self.results_on is None or today < self.results_on:
             return Phase.ANALYSIS
         return Phase.RESULTS
+
+    @property
+    def question_texts(self) -> list[str]:
+        """The open questions in the current language (French when not translated)."""
+        english = (get_language() or "fr").startswith("en")
+        return [(q.get("en") if english and q.get("en") else q.get("fr", "")) for q in self.questions or []]
 
     @property
     def phase(self) -> str:
