@@ -4,7 +4,12 @@ stored like a manual value (``Measurement.computed``), so its history, chart and
 status work the same. Each computation is documented here and in docs/strategy.md.
 
 A computation is ``name`` or ``name:argument`` (``organizations_created:startup``)
-and returns the value for the period [start, end] (both dates included)."""
+and returns the value for the period [start, end] (both dates included).
+
+The computations over the lower parts (directory, accounts, guichet, requests)
+are written here. The parts built on top of the strategy (participation, agenda,
+spaces) register theirs from their ``AppConfig.ready()`` with ``register``, so the
+strategy never imports them."""
 
 from __future__ import annotations
 
@@ -96,6 +101,11 @@ COMPUTATIONS: dict[str, Computation] = {
         Computation("requests_answered", _("Requests answered"), requests_answered, _("kind of request")),
     )
 }
+
+
+def register(computation: Computation) -> None:
+    """Make a computation available to indicators (``Indicator.computation``)."""
+    COMPUTATIONS[computation.name] = computation
 
 
 def parse(spec: str) -> tuple[Computation, str]:

@@ -85,3 +85,15 @@ def test_command_stores_each_ended_period_once_with_history():
     assert not any(changed for *_rest, changed in again)  # nothing changed: nothing recorded
     assert ChangeRecord.objects.filter(indicator=indicator, field="value").count() == first_history
     assert Decimal(0) in values.values()
+
+
+def test_a_part_registers_its_own_computation():
+    def events(start, end, argument=""):
+        return Decimal(7 if argument == "abroad" else 3)
+
+    computations.register(computations.Computation("test_events_held", "Events held", events, "where"))
+    try:
+        assert computations.value("test_events_held", Y(2024, 1, 1), Y(2024, 12, 31)) == 3
+        assert computations.value("test_events_held:abroad", Y(2024, 1, 1), Y(2024, 12, 31)) == 7
+    finally:
+        del computations.COMPUTATIONS["test_events_held"]
