@@ -80,8 +80,8 @@ class TimeSlotInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ("title_fr", "kind", "starts_at", "country", "event_status", "status", "updated_at")
-    list_filter = ("status", "event_status", "kind", "attendance", "publish_on_approval", "country", "sectors")
+    list_display = ("title_fr", "kind", "starts_at", "scope", "country", "event_status", "status", "updated_at")
+    list_filter = ("status", "event_status", "kind", "attendance", "publish_on_approval", "scope", "country", "sectors")
     list_select_related = ("commune",)
     search_fields = ("title_fr", "title_en", "slug", "uid", "organisers__name", "source_uid")
     prepopulated_fields = {"slug": ("title_fr",)}
@@ -110,6 +110,7 @@ class EventAdmin(admin.ModelAdmin):
                 "fields": (
                     "attendance",
                     "online_url",
+                    "scope",
                     "venue_name",
                     "address",
                     "postal_code",

@@ -75,6 +75,18 @@ class Attendance(models.TextChoices):
     MIXED = "mixed", _("On site and online")
 
 
+class Scope(models.TextChoices):
+    """Where an event takes place, as far as the sources say: the territory's
+    "here" is the territory and the rest of France; abroad has its own agenda."""
+
+    LOCAL = "local", _("In the territory")
+    FRANCE = "france", _("Elsewhere in France")
+    ABROAD = "abroad", _("Abroad")
+
+
+HERE_SCOPES = (Scope.LOCAL, Scope.FRANCE)
+
+
 class EventStatus(models.TextChoices):
     """Where the event stands (schema.org ``eventStatus``, iCalendar ``STATUS``)."""
 
@@ -219,6 +231,7 @@ PARTNER_EDITABLE_FIELDS = [
     "for_researchers",
     "attendance",
     "online_url",
+    "scope",
     "venue_name",
     "address",
     "postal_code",
@@ -258,10 +271,10 @@ class EventQuerySet(models.QuerySet):
         return self.filter(starts_at__isnull=True)
 
     def here(self):
-        return self.filter(country=HOME_COUNTRY)
+        return self.filter(scope__in=HERE_SCOPES)
 
     def abroad(self):
-        return self.exclude(country=HOME_COUNTRY)
+        return self.filter(scope=Scope.ABROAD)
 
 
 class Event(TranslatedFieldsMixin, models.Model):
@@ -317,7 +330,18 @@ class Event(TranslatedFieldsMixin, models.Model):
     online_url = models.URLField(_("online address"), max_length=500, blank=True)
 
     # Place. A space of the territory (helice.spaces) is not linked yet: the
-    # venue's name and address say where it is.
+    # venue's name and address say where it is. ``scope`` says whether it is in
+    # the territory, elsewhere in France or abroad, even when a source names no
+    # city or country (a fair abroad whose country no source gives).
+    scope = models.CharField(
+        _("where"),
+        max_length=10,
+        choices=Scope.choices,
+        default=Scope.LOCAL,
+        blank=True,
+        db_index=True,
+        help_text=_("Leave empty when no source says where it takes place."),
+    )
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("street address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
@@ -333,7 +357,9 @@ class Event(TranslatedFieldsMixin, models.Model):
     city = models.CharField(
         _("city"), max_length=120, blank=True, help_text=_("For an event outside the territory (a city abroad).")
     )
-    country = CountryField(_("country"), default=HOME_COUNTRY, db_index=True)
+    country = CountryField(
+        _("country"), default=HOME_COUNTRY, blank=True, db_index=True, help_text=_("Empty when no source gives it.")
+    )
     latitude = models.FloatField(
         _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
     )
@@ -492,7 +518,11 @@ class Event(TranslatedFieldsMixin, models.Model):
 
     @property
     def is_abroad(self) -> bool:
-        return bool(self.country) and self.country.code != HOME_COUNTRY
+        return self.scope == Scope.ABROAD
+
+    @property
+    def scope_label(self) -> str:
+        return choice_label(Scope, self.scope) if self.scope else ""
 
     @property
     def is_cancelled(self) -> bool:
@@ -524,15 +554,21 @@ class Event(TranslatedFieldsMixin, models.Model):
             parts.append(self.commune.name)
         elif self.city:
             parts.append(self.city)
-        if self.is_abroad:
+        if self.is_abroad and self.country:
             parts.append(str(self.country.name))
         return ", ".join(p for p in parts if p)
 
     def clean(self):
         super().clean()
         errors = {}
-        if self.is_abroad and self.commune_id:
-            errors["commune"] = _("A commune of the territory is for events in France; abroad, give the city.")
+        if self.commune_id and self.scope != Scope.LOCAL:
+            errors["commune"] = _(
+                "A commune of the territory is for events in the territory; elsewhere, give the city."
+            )
+        if self.scope == Scope.ABROAD and self.country == HOME_COUNTRY:
+            errors["country"] = _("An event abroad is in another country than France (or leave the country empty).")
+        if self.scope in HERE_SCOPES and self.country and self.country != HOME_COUNTRY:
+            errors["scope"] = _("An event in another country than France is abroad.")
         if self.attendance == Attendance.ONLINE and (self.address or self.venue_name):
             errors["attendance"] = _("An event only online has no venue or address; choose “On site and online”.")
         if (self.latitude is None) != (self.longitude is None):
@@ -564,7 +600,7 @@ class Event(TranslatedFieldsMixin, models.Model):
             with translation.override(language):
                 if self.kind in EventKind.values:
                     parts.append(str(EventKind(self.kind).label))
-                if self.is_abroad:
+                if self.is_abroad and self.country:
                     parts.append(str(self.country.name))
         return search.build_document(*parts)
 

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 SIGNIFICANT_FIELDS = (
     "event_status",
     "attendance",
+    "scope",
     "venue_name",
     "address",
     "commune_id",

@@ -53,7 +53,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     class Params:
         draft = factory.Trait(status=PublicationStatus.DRAFT)
         cancelled = factory.Trait(event_status=EventStatus.CANCELLED)
-        abroad = factory.Trait(country="US", city="New York")
+        abroad = factory.Trait(scope="abroad", country="US", city="New York")
 
     @factory.post_generation
     def organisers(self, create, extracted, **kwargs):

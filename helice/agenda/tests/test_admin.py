@@ -21,6 +21,7 @@ def form_data(**extra):
         "status": "published",
         "event_status": "scheduled",
         "attendance": "on_site",
+        "scope": "abroad",
         "country": "JP",
         "city": "Tokyo",
         "is_free": "unknown",
@@ -79,6 +80,9 @@ def test_all_day_slot_from_the_admin(admin):
             "time_slots-0-end": "2027-06-03 00:00",
             "time_slots-0-all_day": "on",
             "time_slots-0-time_zone": "Europe/Paris",
+            "scope": "local",
+            "country": "FR",
+            "city": "",
         }
     )
     assert admin.post(reverse("admin:agenda_event_add"), data).status_code == 302

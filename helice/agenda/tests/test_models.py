@@ -117,9 +117,18 @@ def test_imported_uid_is_unique_per_feed_only():
 
 
 def test_place_rules():
-    abroad = EventFactory.build(country="JP", city="Tokyo", commune=None)
+    abroad = EventFactory.build(scope="abroad", country="JP", city="Tokyo", commune=None)
     abroad.full_clean(exclude=["slug", "uid"])
     assert abroad.is_abroad
+    unknown_country = EventFactory.build(scope="abroad", country="", city="")
+    unknown_country.full_clean(exclude=["slug", "uid"])
+    for wrong, field in (
+        ({"scope": "abroad", "country": "FR"}, "country"),
+        ({"scope": "local", "country": "JP"}, "scope"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            EventFactory.build(**wrong).full_clean(exclude=["slug", "uid"])
+        assert field in error.value.message_dict
     event = EventFactory(abroad=True)
     assert event.place_label == "New York, États-Unis d'Amérique"
     online = Event(title_fr="En ligne", slug="en-ligne", kind="meetup", attendance="online", venue_name="Salle A")
@@ -141,7 +150,7 @@ def test_upcoming_and_to_be_confirmed_querysets():
 def test_event_is_registered_for_moderation_and_serialises_to_json():
     import json
 
-    event = EventFactory(country="JP", city="Tokyo")
+    event = EventFactory(scope="abroad", country="JP", city="Tokyo")
     adapter = registry.adapter_for(Event)
     data = adapter.serialize(event)
     json.dumps(data)
