@@ -11,11 +11,13 @@ class SpacesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from helice.core import sections
         from helice.core.roles import ADMINISTRATOR, MODERATOR, OBSERVATORY_ANALYST, ROLE_PERMISSIONS
+        from helice.core.services import register_territory_loader
         from helice.directory.models import PublicationStatus
         from helice.moderation import registry
 
-        from . import rules, services  # noqa: F401 - rules registers the permissions
+        from . import rules, selectors, services  # noqa: F401 - rules registers the permissions
         from .models import PARTNER_EDITABLE_FIELDS, Space
 
         ROLE_PERMISSIONS[ADMINISTRATOR] = sorted({*ROLE_PERMISSIONS[ADMINISTRATOR], "spaces.*"})
@@ -39,3 +41,38 @@ class SpacesConfig(AppConfig):
                 else ""
             ),
         )
+
+        def organization_spaces(organization):
+            found = selectors.spaces_of(organization)
+            if not found:
+                return None
+            return sections.Section(
+                title=_("Spaces run"), template="spaces/_organization_spaces.html", items=found, order=20
+            )
+
+        sections.register("directory.Organization", organization_spaces)
+
+        def partner_spaces(organization, user=None):
+            """The organisation's spaces in its partner-space page, each with the
+            availability companies see and the link to confirm it."""
+            found = selectors.partner_spaces(organization)
+            if not found:
+                return None
+            return sections.Section(
+                title=_("Your spaces"), template="spaces/_partner_spaces.html", items=found, order=30
+            )
+
+        sections.register("partner-space", partner_spaces)
+
+        def search_spaces(q):
+            """The global search's spaces section (core.views.global_search)."""
+            found = selectors.space_search(selectors.SpaceFilters(q=q))
+            return sections.Section(
+                title=_("Economic spaces"),
+                template="spaces/_search_spaces.html",
+                items={"spaces": list(found[:10]), "count": found.count(), "q": q},
+                order=20,
+            )
+
+        sections.register("search", search_spaces)
+        register_territory_loader("spaces", services.spaces_load)

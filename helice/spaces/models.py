@@ -28,6 +28,8 @@ from helice.directory.models import LocationPrecision, Organization, Publication
 from helice.strategy.models import Horizon
 
 DEFAULT_AVAILABILITY_MAX_AGE_DAYS = 90
+# Words a space's slug never takes: the part's own pages under /espaces/ (urls.py).
+RESERVED_SLUGS = frozenset({"carte", "parcours", "territoire"})
 
 
 class SpaceKind(models.TextChoices):
@@ -42,6 +44,9 @@ class SpaceKind(models.TextChoices):
     CLEAN_ROOM = "clean_room", _("Clean room")
     ACTIVITY_ZONE = "activity_zone", _("Activity zone")
     SHOWROOM = "showroom", _("Showroom")
+    # Beyond the plan's list: a site that gathers several offers (a technology park,
+    # an innovation campus, a place a filière's plan names before its form is known).
+    INNOVATION_SITE = "innovation_site", _("Technology park or innovation site")
 
 
 class PathPhase(models.TextChoices):
@@ -369,6 +374,10 @@ class Space(models.Model):
         return [PathPhase(phase).label for phase in self.phases]
 
     @property
+    def phase_items(self) -> list[tuple[str, str]]:
+        return [(phase, PathPhase(phase).label) for phase in self.phases]
+
+    @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
@@ -395,14 +404,14 @@ class Space(models.Model):
     def clean(self):
         super().clean()
         errors = {}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = _("This address is taken by a page of the site: choose another slug.")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both the latitude and the longitude, or neither.")
         if self.unit_size_min_m2 and self.unit_size_max_m2 and self.unit_size_min_m2 > self.unit_size_max_m2:
             errors["unit_size_max_m2"] = _("The largest unit cannot be smaller than the smallest.")
         if self.unit_count is not None and self.units_available is not None and self.units_available > self.unit_count:
             errors["units_available"] = _("More units available than the space has.")
-        if self.plan_horizon and not self.plan_status:
-            errors["plan_horizon"] = _("A horizon belongs to a status in the plan: give the status too.")
         if errors:
             raise ValidationError(errors)
 

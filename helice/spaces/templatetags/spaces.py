@@ -1,0 +1,20 @@
+"""Template helpers of the spaces part."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def availability_of(space):
+    """The space's availability state (available, full, stale, unknown), computed
+    once for the template: the same rule as the filter and the API."""
+    return space.availability_state()
+
+
+@register.filter
+def km(value):
+    """A distance in kilometres with one decimal, in the active language's format."""
+    from django.utils.formats import number_format
+
+    return "" if value is None else number_format(round(value, 1), 1, use_l10n=True)
