@@ -362,7 +362,7 @@ class Space(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return SpaceKind(self.kind).label if self.kind in SpaceKind.values else self.kind
+        return str(SpaceKind(self.kind).label) if self.kind in SpaceKind.values else self.kind
 
     @property
     def phases(self) -> list[str]:
@@ -371,11 +371,11 @@ class Space(models.Model):
 
     @property
     def phase_labels(self) -> list[str]:
-        return [PathPhase(phase).label for phase in self.phases]
+        return [str(PathPhase(phase).label) for phase in self.phases]
 
     @property
     def phase_items(self) -> list[tuple[str, str]]:
-        return [(phase, PathPhase(phase).label) for phase in self.phases]
+        return [(phase, str(PathPhase(phase).label)) for phase in self.phases]
 
     @property
     def has_coordinates(self) -> bool:

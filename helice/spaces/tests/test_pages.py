@@ -244,3 +244,13 @@ def test_english_pages(client, territory):
     space = SpaceFactory(name="Pépinière", name_en="Nursery", kind=SpaceKind.NURSERY)
     response = client.get("/en" + space.get_absolute_url(), follow=True)
     assert response.status_code == 200
+
+
+def test_organisation_page_and_global_search_show_spaces(client):
+    operator = OrganizationFactory(name="Technopole des Alpes")
+    SpaceFactory(name="Pépinière Tarmacadam", operators=[operator])
+    SpaceFactory(name="Brouillon caché", operators=[operator], draft=True)
+    html = client.get(operator.get_absolute_url()).content.decode()
+    assert "Espaces gérés" in html and "Pépinière Tarmacadam" in html and "Brouillon caché" not in html
+    html = client.get(reverse("core:search"), {"q": "tarmacadam"}).content.decode()
+    assert "Pépinière Tarmacadam" in html
