@@ -26,7 +26,6 @@ class ConsultationAdmin(admin.ModelAdmin):
     search_fields = ("title_fr", "title_en", "slug")
     prepopulated_fields = {"slug": ("title_fr",)}
     filter_horizontal = ("axes", "objectives")
-    view_on_site = False
 
 
 @admin.register(Proposal)
@@ -35,7 +34,6 @@ class ProposalAdmin(admin.ModelAdmin):
     list_filter = ("consultation", "origin", "state", "is_example")
     search_fields = ("title_fr", "title_en", "reference", "slug")
     raw_id_fields = ("author", "answered_by", "action")
-    view_on_site = False
     readonly_fields = (
         "state",
         "state_changed_at",

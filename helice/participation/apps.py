@@ -9,3 +9,41 @@ class ParticipationConfig(AppConfig):
     label = "participation"
     verbose_name = _("Participation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from helice.core.roles import MODERATOR, ROLE_PERMISSIONS, STRATEGY_MANAGER
+        from helice.core.services import register_territory_loader
+
+        from . import rules, services  # noqa: F401  (permissions)
+
+        # Moderators look after ideas, comments, flags and blocks; strategy managers
+        # run consultations and answer proposals (rules.py says who does what in the site).
+        ROLE_PERMISSIONS[MODERATOR] = sorted(
+            {
+                *ROLE_PERMISSIONS[MODERATOR],
+                "participation.view_consultation",
+                "participation.view_proposal",
+                "participation.change_proposal",
+                "participation.view_comment",
+                "participation.change_comment",
+                "participation.view_commentflag",
+                "participation.change_commentflag",
+                "participation.view_participationblock",
+                "participation.add_participationblock",
+                "participation.change_participationblock",
+            }
+        )
+        ROLE_PERMISSIONS[STRATEGY_MANAGER] = sorted(
+            {
+                *ROLE_PERMISSIONS[STRATEGY_MANAGER],
+                "participation.add_consultation",
+                "participation.change_consultation",
+                "participation.view_consultation",
+                "participation.add_proposal",
+                "participation.change_proposal",
+                "participation.view_proposal",
+                "participation.view_proposalchange",
+            }
+        )
+        # After the strategy plan: official proposals attach to its objectives.
+        register_territory_loader("participation consultations", services.consultations_load)

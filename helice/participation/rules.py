@@ -1,0 +1,131 @@
+"""Who may do what in participation, asked through ``has_perm`` by views, services,
+API and templates alike (tested as a matrix in tests/test_rules.py).
+
+==================================  ==========================================================
+``participation.take_part``         object: a consultation. A signed-in, active account with a
+                                    verified e-mail address, not blocked from participation,
+                                    of a category the consultation admits (none listed: every
+                                    category), while the consultation is published and open
+``participation.give_opinion``      object: a proposal. ``take_part`` in its consultation, and
+                                    the proposal is open for opinions (published or under
+                                    evaluation)
+``participation.suggest_idea``      object: a consultation. ``take_part``, and it takes ideas
+``participation.moderate``          moderators: publish or hide ideas, hide comments, block
+``participation.decide``            strategy managers: put a proposal under evaluation, accept
+                                    it (it becomes a plan action), reject it, answer it
+==================================  ==========================================================
+
+An administrator holds every role. :func:`refusal` says, in words, why someone may
+not take part (the pages show it instead of a form)."""
+
+from __future__ import annotations
+
+import rules
+from django.utils.translation import gettext as _
+
+from helice.core.roles import is_moderator, is_strategy_manager
+
+from .models import ConsultationStatus, ParticipantCategory, ParticipationBlock, Phase, ProposalState
+
+OPINION_STATES = frozenset({ProposalState.PUBLISHED, ProposalState.EVALUATING})
+
+# Why an account may not take part anywhere (cached on the user object for the request).
+ANONYMOUS, INACTIVE, UNVERIFIED, BLOCKED = "anonymous", "inactive", "unverified", "blocked"
+
+
+def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
+    """(reason the account may not take part or None, the active block if any).
+    Two queries at most per user object, then cached on it."""
+    if not getattr(user, "is_authenticated", False):
+        return ANONYMOUS, None
+    cached = getattr(user, "_helice_participation", None)
+    if cached is not None:
+        return cached
+    from allauth.account.models import EmailAddress
+
+    result: tuple[str | None, ParticipationBlock | None]
+    if not user.is_active or getattr(user, "deleted_at", None):
+        result = (INACTIVE, None)
+    elif not EmailAddress.objects.filter(user=user, verified=True).exists():
+        result = (UNVERIFIED, None)
+    else:
+        block = ParticipationBlock.objects.filter(user=user, lifted_at__isnull=True).first()
+        result = (BLOCKED, block) if block is not None and block.is_active() else (None, None)
+    user._helice_participation = result
+    return result
+
+
+def forget_account_status(user) -> None:
+    """After blocking or verifying someone within a request."""
+    if hasattr(user, "_helice_participation"):
+        del user._helice_participation
+
+
+def _category_allowed(user, consultation) -> bool:
+    categories = consultation.eligible_categories or []
+    return not categories or user.participant_category in categories
+
+
+def refusal(user, consultation, proposal=None) -> str | None:
+    """Why ``user`` may not take part in ``consultation`` (or give an opinion on
+    ``proposal``), in words; None when they may."""
+    if consultation.status != ConsultationStatus.PUBLISHED:
+        return _("This consultation is closed.")
+    phase = consultation.phase
+    if phase == Phase.ANNOUNCED:
+        if consultation.opens_on:
+            return _("Contributions open on %(date)s.") % {"date": _date(consultation.opens_on)}
+        return _("Contributions are not open yet.")
+    if phase != Phase.OPEN:
+        return _("Contributions are closed.")
+    if proposal is not None and proposal.state not in OPINION_STATES:
+        return _("This proposal no longer takes opinions.")
+    reason, block = account_status(user)
+    if reason == ANONYMOUS:
+        return _("Sign in to take part.")
+    if reason == INACTIVE:
+        return _("This account cannot take part.")
+    if reason == UNVERIFIED:
+        return _("Confirm your e-mail address to take part.")
+    if reason == BLOCKED:
+        return _("Your account may not take part in consultations: %(reason)s") % {"reason": block.reason}
+    if not _category_allowed(user, consultation):
+        names = ", ".join(str(ParticipantCategory(c).label).lower() for c in consultation.eligible_categories)
+        if not user.participant_category:
+            return _(
+                "This consultation is open to these participants: %(names)s. Tell us which you are in your profile."
+            ) % {"names": names}
+        return _("This consultation is open to these participants: %(names)s.") % {"names": names}
+    return None
+
+
+def _date(day) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "DATE_FORMAT")
+
+
+@rules.predicate
+def may_take_part(user, consultation):
+    return consultation is not None and refusal(user, consultation) is None
+
+
+@rules.predicate
+def may_give_opinion(user, proposal):
+    return proposal is not None and refusal(user, proposal.consultation, proposal) is None
+
+
+@rules.predicate
+def consultation_takes_ideas(user, consultation):
+    return consultation is not None and consultation.ideas_allowed
+
+
+rules.add_perm("participation.take_part", may_take_part)
+rules.add_perm("participation.give_opinion", may_give_opinion)
+rules.add_perm("participation.suggest_idea", may_take_part & consultation_takes_ideas)
+rules.add_perm("participation.moderate", is_moderator)
+rules.add_perm("participation.decide", is_strategy_manager)
+
+
+def is_blocked(user) -> bool:
+    return account_status(user)[0] == BLOCKED

@@ -1,0 +1,178 @@
+"""Reads of participation, shared by the pages (and the API and exports that
+follow): consultations shown to the public, the proposals list with its filters
+and sorts, opinion distributions (from the counters) and by category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Mod
+
+from helice.core import search
+
+from .models import (
+    COUNTER_FIELDS,
+    PUBLIC_STATES,
+    RANDOM_KEY_MAX,
+    Consultation,
+    Opinion,
+    OpinionValue,
+    ParticipantCategory,
+    Proposal,
+)
+
+SORTS = ("random", "supported", "debated", "newest")
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    q: str = ""
+    objective: str = ""  # an objective's code
+    state: str = ""
+    origin: str = ""
+    sort: str = "random"
+    seed: int = 1
+
+
+def consultations_visible() -> QuerySet[Consultation]:
+    """Published ones first (then archived), the latest opened first."""
+    return (
+        Consultation.objects.visible()
+        .annotate(proposal_total=Count("proposals", filter=Q(proposals__state__in=PUBLIC_STATES)))
+        .order_by("-status", F("opens_on").desc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def consultation_by_slug(slug: str) -> Consultation | None:
+    return Consultation.objects.visible().filter(slug=slug).first()
+
+
+def proposal_search(consultation: Consultation, filters: ProposalFilters) -> QuerySet[Proposal]:
+    """The consultation's public proposals matching ``filters``, in the order asked.
+    Sorting reads the counters, never the opinions table."""
+    qs = consultation.proposals.public().select_related("objective")
+    if filters.objective:
+        qs = qs.filter(objective__code=filters.objective)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.origin:
+        qs = qs.filter(origin=filters.origin)
+    parsed = search.parse_query(filters.q)
+    if parsed:
+        qs = search.filter_documents(qs, parsed)
+    if filters.sort == "supported":
+        return qs.order_by("-agree_count", "disagree_count", "pk")
+    if filters.sort == "debated":
+        return qs.annotate(opinion_total=F("agree_count") + F("mixed_count") + F("disagree_count")).order_by(
+            "-comment_count", "-opinion_total", "pk"
+        )
+    if filters.sort == "newest":
+        return qs.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    # A stable shuffle: the same seed gives the same order on every page.
+    return qs.annotate(shuffle=Mod(F("random_key") * Value(filters.seed), Value(RANDOM_KEY_MAX))).order_by(
+        "shuffle", "pk"
+    )
+
+
+def proposal_for(consultation: Consultation, slug: str, user=None) -> Proposal | None:
+    """A proposal of ``consultation`` the person may see: public ones for everyone,
+    the author's own idea awaiting moderation or hidden, all for moderators and
+    strategy managers."""
+    proposal = (
+        consultation.proposals.select_related("objective__axis", "action", "author", "answered_by")
+        .filter(slug=slug)
+        .first()
+    )
+    if proposal is None or proposal.is_public:
+        return proposal
+    if user is not None and user.is_authenticated:
+        if proposal.author_id == user.pk:
+            return proposal
+        if user.has_perm("participation.moderate") or user.has_perm("participation.decide"):
+            return proposal
+    return None
+
+
+@dataclass(frozen=True)
+class Share:
+    value: str
+    label: str
+    count: int
+    percent: int  # rounded so that the three add up to 100 when there are opinions
+    offset: int  # where the segment starts on a 0–100 bar
+
+
+def _shares(counts: dict[str, int]) -> list[Share]:
+    total = sum(counts.values())
+    labels = dict(OpinionValue.choices)
+    raw = {v: (counts[v] * 100 / total if total else 0) for v in OpinionValue.values}
+    percents = {v: int(raw[v]) for v in raw}
+    # Largest remainders, so that the parts add up to 100.
+    for v in sorted(raw, key=lambda v: raw[v] - percents[v], reverse=True)[
+        : (100 - sum(percents.values())) if total else 0
+    ]:
+        percents[v] += 1
+    shares, offset = [], 0
+    for v in OpinionValue.values:
+        shares.append(Share(v, str(labels[v]), counts[v], percents[v], offset))
+        offset += percents[v]
+    return shares
+
+
+def opinion_distribution(proposal: Proposal) -> list[Share]:
+    """Agree, mixed, disagree: counts from the proposal's counters and shares."""
+    return _shares({value: getattr(proposal, field) for value, field in COUNTER_FIELDS.items()})
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: str
+    label: str
+    total: int
+    shares: list[Share]
+
+
+def opinions_by_category(proposal: Proposal) -> list[CategoryRow]:
+    """The distribution per participant category (as given at the time), the
+    categories in their usual order, "not stated" last. One grouped query."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in (
+        Opinion.objects.filter(proposal=proposal)
+        .values("participant_category", "value")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.setdefault(row["participant_category"] or "", dict.fromkeys(OpinionValue.values, 0))[row["value"]] = row[
+            "n"
+        ]
+    from django.utils.translation import gettext as _
+
+    labels = {**dict(ParticipantCategory.choices), "": _("Category not stated")}
+    order = [*ParticipantCategory.values, ""]
+    return [
+        CategoryRow(category, str(labels[category]), sum(counts[category].values()), _shares(counts[category]))
+        for category in order
+        if category in counts
+    ]
+
+
+def opinions_of(user, proposals) -> dict[int, str]:
+    """The person's opinion on each of ``proposals``: {proposal id: value}."""
+    if user is None or not user.is_authenticated:
+        return {}
+    ids = [p.pk for p in proposals]
+    if not ids:
+        return {}
+    return dict(Opinion.objects.filter(user=user, proposal_id__in=ids).values_list("proposal_id", "value"))
+
+
+def ideas_awaiting(consultation: Consultation, user) -> QuerySet[Proposal]:
+    """The person's own ideas not (or no longer) public, to tell them where they are."""
+    if user is None or not user.is_authenticated:
+        return Proposal.objects.none()
+    return consultation.proposals.filter(author=user).exclude(state__in=PUBLIC_STATES).order_by("-created_at")
+
+
+def history(proposal: Proposal):
+    return proposal.changes.select_related("author").order_by("-at", "-pk")

@@ -1,0 +1,319 @@
+"""Participation pages: the consultations, a consultation with its proposals
+(filters, search, sorts and page in the address), a proposal with its opinions,
+the opinion form (htmx fragment, or a redirect without JavaScript), the idea
+form, and the staff's state change and answer on the proposal page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from helice.core import ratelimit
+from helice.core.pagination import PageError, get_page
+
+from . import jsonld, selectors, services
+from .forms import SORT_LABELS, AnswerForm, IdeaForm, OpinionForm, ProposalFilterForm, TransitionForm
+from .models import Phase
+from .rules import refusal
+
+PER_PAGE = 20
+IDEA_RATE = "5/h/user"
+OPINION_RATE = "120/m/user"
+
+
+def _consultation(slug: str):
+    consultation = selectors.consultation_by_slug(slug)
+    if consultation is None:
+        raise Http404(_("No consultation has this address."))
+    return consultation
+
+
+def _proposal(consultation, slug: str, user):
+    proposal = selectors.proposal_for(consultation, slug, user)
+    if proposal is None:
+        raise Http404(_("No proposal has this address."))
+    proposal.consultation = consultation
+    return proposal
+
+
+@require_GET
+def consultation_list(request):
+    consultations = selectors.consultations_visible()
+    try:
+        page = get_page(consultations, request.GET.get("page"), PER_PAGE)
+    except PageError as exc:
+        return render(request, "participation/consultation_list.html", {"error": exc.message}, status=exc.status)
+    return render(request, "participation/consultation_list.html", {"page": page, "Phase": Phase})
+
+
+def _phases(consultation) -> list[dict]:
+    current = consultation.phase
+    dates = {
+        Phase.ANNOUNCED: consultation.announced_on,
+        Phase.OPEN: consultation.opens_on,
+        Phase.ANALYSIS: consultation.closes_on,
+        Phase.RESULTS: consultation.results_on,
+    }
+    return [
+        {"value": value, "label": label, "date": dates[value], "current": value == current}
+        for value, label in Phase.choices
+    ]
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def consultation_detail(request, slug):
+    consultation = _consultation(slug)
+    objectives = list(services.consultation_objectives(consultation))
+    form = ProposalFilterForm(request.GET, objectives=objectives)
+    context = {
+        "consultation": consultation,
+        "phases": _phases(consultation),
+        "objectives": objectives,
+        "form": form,
+        "sort_labels": SORT_LABELS,
+        "refusal": refusal(request.user, consultation),
+        "can_suggest": consultation.ideas_allowed and request.user.has_perm("participation.suggest_idea", consultation),
+        "my_ideas": list(selectors.ideas_awaiting(consultation, request.user)),
+        "jsonld": jsonld.consultation(consultation, request),
+    }
+    status = 200
+    page = None
+    if not form.is_valid():
+        context["error"], status = form.error_text(), 400
+    else:
+        filters = form.to_filters()
+        proposals = selectors.proposal_search(consultation, filters)
+        try:
+            page = get_page(proposals, request.GET.get("page"), PER_PAGE)
+        except PageError as exc:
+            context["error"], status = exc.message, exc.status
+        query = {k: v for k, v in _filter_query(filters).items() if v}
+        context.update(
+            filters=filters,
+            query=urlencode(query),
+            filtered=any(query.get(k) for k in ("q", "objective", "state", "origin")),
+        )
+    if page is not None:
+        context["page"] = page
+        context["my_opinions"] = selectors.opinions_of(request.user, page.object_list)
+    template = "participation/_proposal_results.html" if request.headers.get("HX-Request") else None
+    return render(request, template or "participation/consultation.html", context, status=status)
+
+
+def _filter_query(filters) -> dict:
+    query = {"q": filters.q, "objective": filters.objective, "state": filters.state, "origin": filters.origin}
+    query["sort"] = filters.sort
+    if filters.sort == "random":
+        query["seed"] = filters.seed
+    return query
+
+
+def _proposal_context(request, proposal) -> dict:
+    consultation = proposal.consultation
+    user = request.user
+    context = {
+        "consultation": consultation,
+        "proposal": proposal,
+        "shares": selectors.opinion_distribution(proposal),
+        "by_category": selectors.opinions_by_category(proposal) if proposal.opinion_count else [],
+        "my_opinion": selectors.opinions_of(user, [proposal]).get(proposal.pk),
+        "refusal": refusal(user, consultation, proposal),
+        "opinion_form": OpinionForm(),
+    }
+    return context
+
+
+@require_GET
+def proposal_detail(request, consultation, slug):
+    consultation = _consultation(consultation)
+    proposal = _proposal(consultation, slug, request.user)
+    context = _proposal_context(request, proposal)
+    user = request.user
+    states = services.allowed_transitions(proposal, user) if user.is_authenticated else []
+    context.update(
+        jsonld=jsonld.proposal(proposal, request),
+        transition_form=TransitionForm(states=states, initial={"action": proposal.action}) if states else None,
+        answer_form=(
+            AnswerForm(initial={"answer_fr": proposal.answer_fr, "answer_en": proposal.answer_en})
+            if user.has_perm("participation.decide")
+            else None
+        ),
+        history=list(selectors.history(proposal)[:20])
+        if user.has_perm("participation.moderate") or user.has_perm("participation.decide")
+        else [],
+    )
+    return render(request, "participation/proposal.html", context)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def opinion(request, consultation, slug):
+    """Give, change or withdraw one's opinion. With htmx the opinion block is sent
+    back (with a message in it); without, a redirect to the proposal's page."""
+    consultation = _consultation(consultation)
+    proposal = _proposal(consultation, slug, request.user)
+    htmx = bool(request.headers.get("HX-Request"))
+    if not request.user.is_authenticated and not htmx:
+        return redirect_to_login(proposal.get_absolute_url())
+    form = OpinionForm(request.POST)
+    status, notice = 200, ""
+    if not ratelimit.hit(request, "participation.opinion", rate=OPINION_RATE):
+        return ratelimit.too_many_requests(request)
+    if not form.is_valid():
+        status, notice = 400, form.error_text()
+    else:
+        try:
+            if form.cleaned_data["withdraw"]:
+                done = services.opinion_withdraw(proposal=proposal, user=request.user)
+                notice = _("Your opinion is withdrawn.") if done else _("You had given no opinion.")
+            else:
+                services.opinion_set(proposal=proposal, user=request.user, value=form.cleaned_data["value"])
+                notice = _("Your opinion is recorded.")
+        except PermissionDenied as exc:
+            status, notice = 403, str(exc) or _("You may not give an opinion here.")
+        except ValidationError as exc:
+            status, notice = 400, " ".join(exc.messages)
+    if htmx:
+        context = _proposal_context(request, proposal)
+        context["notice"], context["notice_is_error"] = notice, status != 200
+        # htmx swaps only 2xx answers by default: the block with its error is a 200.
+        return render(request, "participation/_opinion.html", context)
+    if status != 200:
+        context = _proposal_context(request, proposal)
+        context.update(notice=notice, notice_is_error=True, jsonld=jsonld.proposal(proposal, request))
+        return render(request, "participation/proposal.html", context, status=status)
+    messages.success(request, notice)
+    return HttpResponseRedirect(proposal.get_absolute_url() + "#opinion")
+
+
+@require_http_methods(["GET", "POST"])
+def idea_new(request, slug):
+    consultation = _consultation(slug)
+    if not consultation.ideas_allowed:
+        raise Http404(_("This consultation does not take new ideas."))
+    objectives = services.consultation_objectives(consultation)
+    context = {"consultation": consultation, "refusal": refusal(request.user, consultation)}
+    if context["refusal"]:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "participation/idea_form.html", context, status=status)
+    if request.method == "GET":
+        context["form"] = IdeaForm(objectives=objectives, initial={"objective": request.GET.get("objective") or None})
+        return render(request, "participation/idea_form.html", context)
+    form = IdeaForm(request.POST, objectives=objectives)
+    context["form"] = form
+    if form.is_bot:
+        # Answer as if it worked, keep nothing.
+        messages.success(request, _("Thank you: your idea is recorded."))
+        return HttpResponseRedirect(consultation.get_absolute_url())
+    if not ratelimit.hit(request, "participation.idea", rate=IDEA_RATE):
+        return ratelimit.too_many_requests(request)
+    if not form.is_valid():
+        return render(request, "participation/idea_form.html", context, status=400)
+    try:
+        proposal = services.idea_submit(
+            consultation=consultation,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            objective=form.cleaned_data["objective"],
+        )
+    except PermissionDenied as exc:
+        context["refusal"] = str(exc)
+        return render(request, "participation/idea_form.html", context, status=403)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return render(request, "participation/idea_form.html", context, status=400)
+    if proposal.is_public:
+        messages.success(request, _("Thank you: your idea is published."))
+    else:
+        messages.success(
+            request, _("Thank you: your idea is recorded. It will be published once a moderator has read it.")
+        )
+    return HttpResponseRedirect(proposal.get_absolute_url())
+
+
+def _staff_post(request, consultation, slug):
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(reverse("participation:consultation", kwargs={"slug": consultation}))
+    consultation = _consultation(consultation)
+    return _proposal(consultation, slug, request.user), None
+
+
+@require_POST
+def proposal_transition(request, consultation, slug):
+    proposal, response = _staff_post(request, consultation, slug)
+    if response:
+        return response
+    states = services.allowed_transitions(proposal, request.user)
+    if not states:
+        raise PermissionDenied(_("You may not change this proposal's state."))
+    form = TransitionForm(request.POST, states=states)
+    if form.is_valid():
+        try:
+            services.proposal_transition(
+                proposal=proposal,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                action=form.cleaned_data["action"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    if not form.is_valid():
+        return _staff_form_error(request, proposal, transition_form=form)
+    messages.success(request, _("The proposal's state is changed."))
+    return HttpResponseRedirect(_after_staff(proposal))
+
+
+@require_POST
+def proposal_answer(request, consultation, slug):
+    proposal, response = _staff_post(request, consultation, slug)
+    if response:
+        return response
+    if not request.user.has_perm("participation.decide"):
+        raise PermissionDenied(_("You may not answer proposals."))
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.proposal_answer(proposal=proposal, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    if not form.is_valid():
+        return _staff_form_error(request, proposal, answer_form=form)
+    messages.success(request, _("The answer is saved."))
+    return HttpResponseRedirect(_after_staff(proposal))
+
+
+def _after_staff(proposal) -> str:
+    proposal.refresh_from_db(fields=["state"])
+    return proposal.get_absolute_url() + "#staff"
+
+
+def _staff_form_error(request, proposal, **forms):
+    context = _proposal_context(request, proposal)
+    states = services.allowed_transitions(proposal, request.user)
+    context.update(
+        jsonld=jsonld.proposal(proposal, request),
+        transition_form=forms.get("transition_form") or (TransitionForm(states=states) if states else None),
+        answer_form=forms.get("answer_form")
+        or (
+            AnswerForm(initial={"answer_fr": proposal.answer_fr})
+            if request.user.has_perm("participation.decide")
+            else None
+        ),
+        history=list(selectors.history(proposal)[:20]),
+    )
+    return render(request, "participation/proposal.html", context, status=400)
