@@ -32,6 +32,15 @@ Scenarios:
 
 The finder's target: p95 under 80 ms with 2,000 services (``bench/generate_services.py``).
 
+The agenda (target: p95 under 60 ms with 50,000 events, ``bench/generate_events.py``), each
+scenario over the same 300 filter combinations (sector, kind, audience, here or abroad, free,
+words; one in ten without any filter, a few finding nothing):
+
+* ``agenda_list``   the upcoming events, ``/agenda/?sector=...&kind=...&audience=...&where=...&free=on&q=...``
+                    (one in ten asks for the second page);
+* ``agenda_feed``   the iCalendar feed of the same filters, ``/agenda/agenda.ics?...``;
+* ``agenda_month``  the month view, ``/agenda/mois/<YYYY-MM>/?...``, this month and the next eleven.
+
 Results go to ``bench/results/<timestamp>.json`` (not versioned) and a Markdown
 table is printed. Traffic only ever goes to 127.0.0.1.
 """
@@ -105,6 +114,19 @@ FINDER_NEEDS = [
 ]
 FINDER_STAGES = ["idea", "creation", "seed", "growth", "scaleup", "industrialisation", "international"]
 FINDER_SIZES = [0, 1, 3, 8, 15, 40, 120, 300, 2000]
+# What a visitor types in the agenda's search box: kinds, themes, places here and abroad,
+# a phrase; "viticulture" finds nothing.
+AGENDA_QUERIES = [
+    "hydrogene", "salon", "atelier", "forum", "meetup", "formation", "hackathon", "numerique", "sante",
+    "energie", "robotique", "intelligence artificielle", "cybersecurite", "brevet", "lever des fonds", "tokyo",
+    "munich", "geneve", "grenoble", "meylan", "pitch", "visite", "photonique", "quantique", "montagne",
+    "jumeaux numeriques", "expo", "demo day", "microelec", "viticulture",
+]
+AGENDA_KINDS = [
+    ("meetup", 18), ("workshop", 16), ("conference", 16), ("training", 10), ("trade_fair", 10), ("forum", 10),
+    ("pitch_session", 8), ("site_visit", 6), ("hackathon", 6),
+]
+AGENDA_AUDIENCES = ["professionals", "general_public", "students", "researchers"]
 # Words no service mentions: with no need, stage or sector they exclude everything
 # and the finder explains the dead end (counts without each criterion, nearest services).
 DEAD_END_WORDS = ["viticulture", "joaillerie", "aquaculture", "horlogerie", "tannerie"]
@@ -120,6 +142,9 @@ SCENARIOS = (
     "api_match",
     "strategy_dashboard",
     "strategy_indicator",
+    "agenda_list",
+    "agenda_feed",
+    "agenda_month",
 )
 # Scenarios of the guichet's finder and their target (p95, ms).
 FINDER_SCENARIOS = ("finder_text", "finder_criteria", "api_match")
@@ -127,6 +152,9 @@ FINDER_TARGET_MS = 80
 # The strategy's public dashboard (full plan, 10 years of monthly values per indicator).
 STRATEGY_SCENARIOS = ("strategy_dashboard", "strategy_indicator")
 STRATEGY_TARGET_MS = 100
+# The agenda: list, feed and month view with 50,000 events.
+AGENDA_SCENARIOS = ("agenda_list", "agenda_feed", "agenda_month")
+AGENDA_TARGET_MS = 60
 
 
 # ---------------------------------------------------------------------------
@@ -148,6 +176,8 @@ def scenario_paths(name: str, sectors: list[str], seed: int, size: int = 300, co
         return ["/strategie/"]
     if name == "strategy_indicator":
         return [f"/strategie/indicateurs/{code}/" for code in codes or ["none"]]
+    if name in AGENDA_SCENARIOS:
+        return agenda_paths(name, sectors, seed, size)
     if name == "finder_text":
         return [f"/guichet/?{urlencode({'q': q})}" for q in FINDER_PHRASES]
     if name in ("finder_criteria", "api_match"):
@@ -189,6 +219,63 @@ def finder_criteria(sectors: list[str], seed: int, size: int = 300) -> list[dict
             seen.add(key)
             combos.append(params)
     return combos
+
+
+def agenda_filters(sectors: list[str], seed: int, size: int = 300) -> list[dict]:
+    """``size`` distinct filter combinations of the agenda (the same for the list,
+    the feed and the month): one in ten without any filter (the page most visited),
+    the others with a sector (45 %), one or two kinds (40 %), an audience (25 %),
+    here or abroad (30 %), free only (20 %), words (30 %); at least one each."""
+    rng = random.Random(f"{seed}-agenda_filters")
+    kinds, weights = zip(*AGENDA_KINDS, strict=True)
+    combos: list[dict] = [{}]
+    seen: set[str] = {""}
+    while len(combos) < size:
+        if rng.random() < 0.1:
+            combos.append({})
+            continue
+        params: dict = {}
+        while not params:
+            if rng.random() < 0.45:
+                params["sector"] = rng.choice(sectors)
+            if rng.random() < 0.4:
+                params["kind"] = list(dict.fromkeys(rng.choices(kinds, weights, k=rng.choice((1, 1, 2)))))
+            if rng.random() < 0.25:
+                params["audience"] = rng.choice(AGENDA_AUDIENCES)
+            if rng.random() < 0.3:
+                params["where"] = "here" if rng.random() < 0.6 else "abroad"
+            if rng.random() < 0.2:
+                params["free"] = "on"
+            if rng.random() < 0.3:
+                params["q"] = rng.choice(AGENDA_QUERIES)
+        key = urlencode(params, doseq=True)
+        if key not in seen:
+            seen.add(key)
+            combos.append(params)
+    return combos
+
+
+def agenda_paths(name: str, sectors: list[str], seed: int, size: int = 300) -> list[str]:
+    """The agenda's URLs: the list (one in ten on page 2), the feed and the month
+    view (this month and the next eleven) for the same filter combinations."""
+    rng = random.Random(f"{seed}-{name}")
+    today = datetime.date.today()
+    months = [(today.year + (today.month - 1 + i) // 12, (today.month - 1 + i) % 12 + 1) for i in range(12)]
+    paths = []
+    for params in agenda_filters(sectors, seed, size):
+        params = dict(params)
+        if name == "agenda_list":
+            if rng.random() < 0.1:
+                params["page"] = 2
+            prefix = "/agenda/"
+        elif name == "agenda_feed":
+            prefix = "/agenda/agenda.ics"
+        else:
+            year, month = rng.choice(months)
+            prefix = f"/agenda/mois/{year:04d}-{month:02d}/"
+        query = urlencode(params, doseq=True)
+        paths.append(f"{prefix}?{query}" if query else prefix)
+    return paths
 
 
 def client(args: tuple) -> dict:
@@ -421,6 +508,9 @@ def dataset(database_url: str) -> dict:
             "services": one("SELECT count(*) FROM guichet_service WHERE status = 'published'"),
             "indicator_codes": [r[0] for r in conn.execute("SELECT code FROM strategy_indicator ORDER BY code")],
             "measurements": one("SELECT count(*) FROM strategy_measurement"),
+            "events": one("SELECT count(*) FROM agenda_event WHERE status = 'published'"),
+            "upcoming_events": one("SELECT count(*) FROM agenda_event WHERE status = 'published' AND ends_at >= now()"),
+            "time_slots": one("SELECT count(*) FROM agenda_timeslot"),
             "postgresql": one("SHOW server_version"),
         }
 
@@ -531,7 +621,8 @@ def main(argv=None) -> int:
     print(
         f"Data set: {data['published']} published organisations, {data['sector_links']} sector links, "
         f"{len(data['sectors'])} sectors, {data['services']} published services, "
-        f"{len(data['indicator_codes'])} indicators with {data['measurements']} values, PostgreSQL {data['postgresql']}.",
+        f"{len(data['indicator_codes'])} indicators with {data['measurements']} values, "
+        f"{data['events']} published events ({data['upcoming_events']} upcoming), PostgreSQL {data['postgresql']}.",
         flush=True,
     )
 
@@ -602,6 +693,14 @@ def main(argv=None) -> int:
             met = strategy["latency_ms"]["p95"] < STRATEGY_TARGET_MS and not strategy["error_count"]
             print(
                 f"Target ({name}, p95 < {STRATEGY_TARGET_MS} ms at {args.clients} clients): {'met' if met else 'NOT met'}."
+            )
+    for name in AGENDA_SCENARIOS:
+        agenda = results["scenarios"].get(name, {})
+        if agenda.get("latency_ms", {}).get("p95") is not None:
+            met = agenda["latency_ms"]["p95"] < AGENDA_TARGET_MS and not agenda["error_count"]
+            print(
+                f"Target ({name}, p95 < {AGENDA_TARGET_MS} ms at {args.clients} clients, "
+                f"{data['events']} events): {'met' if met else 'NOT met'}."
             )
     return 0
 
