@@ -3,8 +3,9 @@ each phase (be born, grow, reinvent itself), and the gaps.
 
 A space serves a sector when the sector is among its sectors, or when it has no
 sector (open to every sector). A phase of a sector is a gap when no existing
-space serves it; spaces the plan lists as "to be created" are shown beside the
-gap, never as filling it."""
+space serves it, and is "without a dedicated space" when only spaces open to
+every sector serve it; spaces the plan lists as "to be created" are shown beside
+the gap, never as filling it."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ class Step:
         return not self.dedicated and not self.generalist
 
     @property
+    def only_generalist(self) -> bool:
+        """Served, but by no space dedicated to the sector: a softer gap."""
+        return not self.dedicated and bool(self.generalist)
+
+    @property
     def offer_count(self) -> int:
         return len(self.dedicated) + len(self.generalist)
 
@@ -42,6 +48,10 @@ class SectorPath:
     @property
     def gaps(self) -> list[Step]:
         return [step for step in self.steps if step.is_gap]
+
+    @property
+    def undedicated(self) -> list[Step]:
+        return [step for step in self.steps if step.only_generalist]
 
 
 def company_paths(sector_slugs: list[str] | None = None) -> list[SectorPath]:

@@ -215,6 +215,7 @@ def company_path(request):
             "paths": paths,
             "phases": [(phase, PathPhase(phase).label) for phase in PathPhase.values],
             "gap_count": sum(len(p.gaps) for p in paths),
+            "undedicated_count": sum(len(p.undedicated) for p in paths),
         },
     )
 

@@ -36,6 +36,8 @@ def test_dedicated_generalist_planned_and_gaps(django_assert_num_queries):
     energy_steps = by_sector["energie"]
     assert not energy_steps["born"].is_gap  # the coworking is open to every sector
     assert energy_steps["born"].dedicated == []
+    assert energy_steps["born"].only_generalist
+    assert not health_steps["born"].only_generalist
     assert energy_steps["grow"].is_gap
     assert [s.name for s in energy_steps["reinvent"].dedicated] == ["Zone énergie"]
     assert [step.phase for p in paths for step in p.gaps] == ["grow", "reinvent", "grow"]
