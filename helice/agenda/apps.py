@@ -11,13 +11,42 @@ class AgendaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from helice.core import sections
         from helice.directory.models import PublicationStatus
         from helice.moderation import registry
 
-        from . import services
+        from . import selectors, services, versioning
         from .models import PARTNER_EDITABLE_FIELDS, Event
 
         services.connect_signals()
+
+        def organization_events(organization):
+            """The organisation's upcoming events (as organiser or partner
+            present) on its directory page."""
+            rows, count = selectors.events_of(organization)
+            if not rows:
+                return None
+            return sections.Section(
+                title=_("Upcoming events"),
+                template="agenda/_organization_events.html",
+                items={"events": rows, "count": count, "organization": organization},
+                order=30,
+            )
+
+        sections.register("directory.Organization", organization_events)
+
+        def search_events(q):
+            """The global search's events section (core.views.global_search)."""
+            found = selectors.event_search(selectors.EventFilters(q=q))
+            return sections.Section(
+                title=_("Upcoming events"),
+                template="agenda/_search_events.html",
+                items={"events": list(selectors.with_list_relations(found[:5])), "count": found.count(), "q": q},
+                order=20,
+            )
+
+        sections.register("search", search_events)
+        versioning.connect_signals()
 
         # Partner content: the organisers' members propose and edit their events
         # through the moderation mechanism (helice.moderation), like the guichet's

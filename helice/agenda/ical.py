@@ -1,0 +1,161 @@
+"""iCalendar (RFC 5545) out: a feed for any filter of the agenda and a file
+per event, written with the ``icalendar`` package.
+
+- One VEVENT per time slot. The event's ``uid`` is the UID of its first slot
+  (the oldest row); its other slots take ``<slot id>.<uid>``, so that adding a
+  second day never changes the first day's UID in subscribed calendars.
+- DTSTAMP and LAST-MODIFIED are the event's last change (UTC), CREATED its
+  creation, SEQUENCE its revision number (raised when dates, place or status
+  change).
+- Timed slots are written in their own zone (``DTSTART;TZID=Asia/Tokyo:…``)
+  and the calendar carries a VTIMEZONE for each zone used, for the years its
+  events cover (written by ``vtimezone.py`` from the IANA database); all-day slots are DATE values (the end is the day after the
+  last day).
+- A cancelled event is ``STATUS:CANCELLED`` (and its title says so, for
+  calendars that do not show the status); a postponed one is TENTATIVE.
+- No METHOD: this is a published calendar, not a scheduling message (iTIP).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import icalendar
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from helice.core.jsonld import absolute_url
+
+from . import vtimezone
+from .models import Event, EventStatus, TimeSlot
+
+PRODID = "-//Hélice//Agenda//FR"
+REFRESH_INTERVAL = datetime.timedelta(hours=1)
+
+ICAL_STATUS = {
+    EventStatus.SCHEDULED: "CONFIRMED",
+    EventStatus.RESCHEDULED: "CONFIRMED",
+    EventStatus.MOVED_ONLINE: "CONFIRMED",
+    EventStatus.FULL: "CONFIRMED",
+    EventStatus.POSTPONED: "TENTATIVE",
+    EventStatus.CANCELLED: "CANCELLED",
+}
+# Statuses a reader must see even where a calendar ignores STATUS.
+TITLE_PREFIX_STATUSES = (EventStatus.CANCELLED, EventStatus.POSTPONED, EventStatus.MOVED_ONLINE, EventStatus.FULL)
+
+
+def slot_uid(event: Event, slot: TimeSlot, first_slot_id: int) -> str:
+    return event.uid if slot.pk == first_slot_id else f"{slot.pk}.{event.uid}"
+
+
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.UTC)
+
+
+def _location(event: Event) -> str:
+    parts = [event.venue_name, event.address]
+    if event.commune_id:
+        parts.append(" ".join(p for p in (event.postal_code, event.commune.name) if p))
+    elif event.city:
+        parts.append(" ".join(p for p in (event.postal_code, event.city) if p))
+    if event.is_abroad and event.country:
+        parts.append(str(event.country.name))
+    location = ", ".join(p for p in parts if p)
+    if event.is_online and event.online_url:
+        location = f"{location} · {event.online_url}" if location else event.online_url
+    return location
+
+
+def _description(event: Event, url: str) -> str:
+    parts = [event.summary, event.description_text]
+    if event.status_note:
+        parts.insert(0, event.status_note)
+    if event.registration_url:
+        parts.append(_("Registration: %(url)s") % {"url": event.registration_url})
+    parts.append(url)
+    return "\n\n".join(p for p in parts if p)
+
+
+def vevents(event: Event, request=None) -> list[icalendar.Event]:
+    """The VEVENTs of one event (one per time slot; none when its dates are to
+    be confirmed)."""
+    slots = list(event.time_slots.all())
+    if not slots:
+        return []
+    first_slot_id = min(slot.pk for slot in slots)
+    url = absolute_url(event.get_absolute_url(), request)
+    title = event.title
+    if event.event_status in TITLE_PREFIX_STATUSES:
+        title = _("%(status)s: %(title)s") % {"status": event.event_status_label, "title": title}
+    location = _location(event)
+    description = _description(event, url)
+    organisers = ", ".join(o.name for o in event.organisers.all())
+    components = []
+    for slot in slots:
+        component = icalendar.Event()
+        component.add("uid", slot_uid(event, slot, first_slot_id))
+        component.add("dtstamp", _utc(event.updated_at))
+        component.add("created", _utc(event.created_at))
+        component.add("last-modified", _utc(event.updated_at))
+        component.add("sequence", event.sequence)
+        component.add("summary", title)
+        if slot.all_day:
+            component.add("dtstart", slot.first_day)
+            component.add("dtend", slot.last_day + datetime.timedelta(days=1))
+        else:
+            component.add("dtstart", slot.local_start)
+            if slot.end is not None:
+                component.add("dtend", slot.local_end)
+        component.add("status", ICAL_STATUS.get(event.event_status, "CONFIRMED"))
+        component.add("transp", "TRANSPARENT")
+        component.add("url", url)
+        if description:
+            component.add("description", description)
+        if location:
+            component.add("location", location)
+        if event.has_coordinates:
+            component.add("geo", (event.latitude, event.longitude))
+        component.add("categories", [event.kind_label])
+        if organisers:
+            component.add("x-helice-organisers", organisers)
+        components.append(component)
+    return components
+
+
+def calendar(events, *, name: str, request=None) -> bytes:
+    """A VCALENDAR of ``events`` (with their time slots, organisers and commune
+    loaded), as bytes with CRLF line endings and folded lines."""
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+    first = last = None
+    components = []
+    for event in events:
+        components += vevents(event, request)
+        for slot in event.time_slots.all():
+            first = slot.start if first is None else min(first, slot.start)
+            last = slot.ends_at if last is None else max(last, slot.ends_at)
+    for component in components:
+        cal.add_component(component)
+    if first is not None:
+        # A VTIMEZONE for each zone the events name, for the years they cover
+        # (vtimezone.py says why not icalendar's own), before the events.
+        zones = [
+            vtimezone.timezone_component(name, first.year - 1, last.year + 1)
+            for name in sorted(cal.get_missing_tzids())
+        ]
+        cal.subcomponents[:0] = zones
+    return cal.to_ical()
+
+
+def event_file(event: Event, request=None) -> bytes:
+    return calendar([event], name=event.title, request=request)
+
+
+def feed_name() -> str:
+    return _("%(site)s agenda") % {"site": settings.HELICE_SITE_NAME}

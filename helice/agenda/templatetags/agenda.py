@@ -1,0 +1,62 @@
+"""Dates of events as people read them, in the zone of the place."""
+
+import datetime
+
+from django import template
+from django.conf import settings
+from django.utils.formats import date_format, time_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
+def slot_text(slot) -> str:
+    """One time slot in words: "12 March 2027, 09:00 – 17:00", with the zone
+    named when it is not the territory's."""
+    first, last = slot.first_day, slot.last_day
+    if slot.all_day:
+        text = _day(first) if first == last else _("%(first)s to %(last)s") % {"first": _day(first), "last": _day(last)}
+    else:
+        start = slot.local_start
+        text = f"{_day(first)}, {time_format(start, 'TIME_FORMAT')}"
+        if slot.end is not None:
+            end = slot.local_end
+            if end.date() == start.date():
+                text += f" – {time_format(end, 'TIME_FORMAT')}"
+            else:
+                text += f" – {_day(end.date())}, {time_format(end, 'TIME_FORMAT')}"
+        if slot.time_zone != settings.TIME_ZONE:
+            text += " " + _("(local time, %(zone)s)") % {"zone": slot.time_zone.replace("_", " ")}
+    return text
+
+
+@register.simple_tag
+def slot_dates(slot):
+    """The slot in words, in a <time> element carrying its start."""
+    value = slot.first_day.isoformat() if slot.all_day else slot.local_start.isoformat()
+    return format_html('<time datetime="{}">{}</time>', value, slot_text(slot))
+
+
+@register.simple_tag
+def event_dates(event, limit=3):
+    """The event's slots (at most ``limit``, then "and N other dates"), or
+    "Dates to be confirmed"."""
+    slots = list(event.time_slots.all())
+    if not slots:
+        return format_html('<span class="status-label">{}</span>', _("Dates to be confirmed"))
+    shown = format_html_join(
+        "; ",
+        '<time datetime="{}">{}</time>',
+        ((s.first_day.isoformat() if s.all_day else s.local_start.isoformat(), slot_text(s)) for s in slots[:limit]),
+    )
+    rest = len(slots) - limit
+    if rest > 0:
+        more = ngettext("and %(count)d other date", "and %(count)d other dates", rest) % {"count": rest}
+        return format_html("{} {}", shown, more)
+    return shown
