@@ -106,8 +106,12 @@ def consultation_detail(request, slug):
     if page is not None:
         context["page"] = page
         context["my_opinions"] = selectors.opinions_of(request.user, page.object_list)
-    template = "participation/_proposal_results.html" if request.headers.get("HX-Request") else None
-    return render(request, template or "participation/consultation.html", context, status=status)
+    if request.headers.get("HX-Request"):
+        response = render(request, "participation/_proposal_results.html", context, status=status)
+        if "query" in context:  # the address shown keeps the seed the server chose
+            response["HX-Push-Url"] = f"{consultation.get_absolute_url()}?{context['query']}"
+        return response
+    return render(request, "participation/consultation.html", context, status=status)
 
 
 def _filter_query(filters) -> dict:
