@@ -198,6 +198,24 @@ def verified_address(user, email: str) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
+def _subject_label(subject) -> str:
+    return str(getattr(subject, "display_name", subject) or "") if subject is not None else ""
+
+
+def _one_per_organization(targets: list[Target]) -> list[tuple[Target, str]]:
+    """One case per organisation: its first target's subject is the case's subject,
+    and the label names every subject chosen for that organisation, in order (two
+    services of one provider, two spaces of one operator), so nothing chosen is lost."""
+    grouped: dict[int, list[Target]] = {}
+    for target in targets:
+        grouped.setdefault(target.organization.pk, []).append(target)
+    result = []
+    for same in grouped.values():
+        labels = list(dict.fromkeys(label for label in map(_subject_label, (t.subject for t in same)) if label))
+        result.append((same[0], ", ".join(labels)[:220]))
+    return result
+
+
 def request_create(
     *,
     kind: str,
@@ -216,7 +234,7 @@ def request_create(
     existing = Request.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return Created(existing, None, False)
-    targets = list({t.organization.pk: t for t in targets}.values())  # one case per organisation
+    targets = _one_per_organization(targets)
     if not targets and not route_to_team:
         raise RequestError(
             {"targets": _("Choose at least one service, or let the metropolis's team route your request.")}
@@ -243,16 +261,16 @@ def request_create(
     try:
         with transaction.atomic():
             request_obj.save()
-            for target in targets:
+            for target, label in targets:
                 subject = target.subject
                 Case.objects.create(
                     request=request_obj,
                     organization=target.organization,
                     subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
                     subject_id=subject.pk if subject is not None else None,
-                    subject_label=str(getattr(subject, "display_name", subject) or "")[:220] if subject else "",
+                    subject_label=label,
                 )
-            if route_to_team and team_id not in {t.organization.pk for t in targets}:
+            if route_to_team and team_id not in {t.organization.pk for t, _label in targets}:
                 Case.objects.create(request=request_obj, organization_id=team_id, routing=True)
             if verified_address(user, email):
                 _submit(request_obj)
@@ -367,7 +385,7 @@ def case_redirect(*, case: Case, by, organization: Organization, reason: str, su
             redirected_from=locked,
             subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
             subject_id=subject.pk if subject is not None else None,
-            subject_label=str(getattr(subject, "display_name", subject) or "")[:220] if subject else "",
+            subject_label=_subject_label(subject)[:220],
         )
         _receive(new_case, now=timezone.now(), by=by, message=text)
         _tell_requester(locked.request, "redirected", case=locked, new_case=new_case, message=text)

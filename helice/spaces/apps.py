@@ -16,8 +16,10 @@ class SpacesConfig(AppConfig):
         from helice.core.services import register_territory_loader
         from helice.directory.models import PublicationStatus
         from helice.moderation import registry
+        from helice.referrals import kinds as referrals_kinds
+        from helice.referrals.models import RequestKind
 
-        from . import rules, selectors, services  # noqa: F401 - rules registers the permissions
+        from . import rules, selectors, services, settlement  # noqa: F401 - rules registers the permissions
         from .models import PARTNER_EDITABLE_FIELDS, Space
 
         ROLE_PERMISSIONS[ADMINISTRATOR] = sorted({*ROLE_PERMISSIONS[ADMINISTRATOR], "spaces.*"})
@@ -76,3 +78,7 @@ class SpacesConfig(AppConfig):
 
         sections.register("search", search_spaces)
         register_territory_loader("spaces", services.spaces_load)
+
+        # Settlement requests go through the request engine (helice.referrals); this
+        # part says how their details read on the handlers' and requester's pages.
+        referrals_kinds.register(RequestKind.SETTLEMENT, settlement.describe)

@@ -188,3 +188,32 @@ def _by_key(model, key: str, values, label: str, what: str) -> list:
     if unknown:
         raise TerritoryDataError(f"{label}: unknown {what} {', '.join(unknown)}.")
     return [found[v] for v in values]
+
+
+# --- settlement requests (docs/requests.md, "Settlement requests") -------------------------
+
+
+def settlement_request_send(*, spaces: list[Space], route: bool, data: dict, submission_key, user=None):
+    """Send a settlement request through the request engine (helice.referrals):
+    one case per operating organisation of the spaces chosen (the space is the
+    case's subject), and a case for the metropolis's team when the person asks it
+    to route the request, or when a space chosen has no published operator (so the
+    request never waits unseen). Same guarantees as an orientation request:
+    stored first, confirmed by the address, one request per submission key."""
+    from helice.referrals import services as referrals
+    from helice.referrals.models import RequestKind
+
+    targets, orphan = [], False
+    for space in spaces:
+        operators = [o for o in space.operators.all() if o.status == PublicationStatus.PUBLISHED]
+        operators.sort(key=lambda organization: organization.pk)
+        orphan = orphan or not operators
+        targets += [referrals.Target(organization=operator, subject=space) for operator in operators]
+    return referrals.request_create(
+        kind=RequestKind.SETTLEMENT,
+        targets=targets,
+        route_to_team=route or orphan or not targets,
+        submission_key=submission_key,
+        data=data,
+        user=user,
+    )

@@ -248,6 +248,31 @@ def test_one_case_per_organisation_and_team_routing(provider, team):
     ]
 
 
+def test_one_organisation_chosen_twice_gets_one_case_naming_both_subjects(provider):
+    """Two subjects of one organisation (two services of a provider, two spaces of an
+    operator): one case, about the first, whose label names both; any model with a
+    primary key can be a subject (here organisations stand in for spaces)."""
+    first, second = OrganizationFactory(name="Atelier Nord"), OrganizationFactory(name="Atelier Sud")
+    other = MembershipFactory().organization
+    created = services.request_create(
+        kind=RequestKind.SETTLEMENT,
+        targets=[
+            services.Target(organization=provider.organization, subject=first),
+            services.Target(organization=other, subject=second),
+            services.Target(organization=provider.organization, subject=second),
+            services.Target(organization=provider.organization, subject=first),
+        ],
+        route_to_team=False,
+        submission_key=uuid.uuid4(),
+        data={"email": "a@x.org", "message": "Nous cherchons 40 m²."},
+    )
+    cases = list(created.request.cases.order_by("pk"))
+    assert [(c.organization, c.subject, c.subject_label) for c in cases] == [
+        (provider.organization, first, "Atelier Nord, Atelier Sud"),
+        (other, second, "Atelier Sud"),
+    ]
+
+
 def test_routing_without_a_team_is_refused(settings, provider):
     settings.REQUESTS_TEAM_ORGANIZATION = "nobody"
     with pytest.raises(services.RequestError):
