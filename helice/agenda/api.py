@@ -46,7 +46,7 @@ class EventItem(Schema):
     uid: str = Field(description="The iCalendar UID: stable, never reused.")
     slug: str
     title: str
-    kind: str
+    kind: str = Field(description="Kind of event; empty when no source says.")
     kind_label: str
     event_status: str = Field(description="scheduled, rescheduled, postponed, moved_online, full or cancelled.")
     dates_to_be_confirmed: bool

@@ -12,6 +12,7 @@ class AgendaConfig(AppConfig):
 
     def ready(self):
         from helice.core import sections
+        from helice.core.services import register_territory_loader
         from helice.directory.models import PublicationStatus
         from helice.moderation import registry
 
@@ -19,6 +20,7 @@ class AgendaConfig(AppConfig):
         from .models import PARTNER_EDITABLE_FIELDS, Event
 
         services.connect_signals()
+        register_territory_loader("agenda", services.events_load)
 
         def organization_events(organization):
             """The organisation's upcoming events (as organiser or partner

@@ -115,7 +115,8 @@ def vevents(event: Event, request=None) -> list[icalendar.Event]:
             component.add("location", location)
         if event.has_coordinates:
             component.add("geo", (event.latitude, event.longitude))
-        component.add("categories", [event.kind_label])
+        if event.kind:
+            component.add("categories", [event.kind_label])
         if organisers:
             component.add("x-helice-organisers", organisers)
         components.append(component)

@@ -302,7 +302,14 @@ class Event(TranslatedFieldsMixin, models.Model):
     summary_en = models.CharField(_("summary (English)"), max_length=400, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices, db_index=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=EventKind.choices,
+        blank=True,
+        db_index=True,
+        help_text=_("Leave empty when no source says what kind of event it is."),
+    )
     organisers = models.ManyToManyField(Organization, blank=True, related_name="events", verbose_name=_("organisers"))
     series = models.ForeignKey(
         EventSeries,
@@ -498,7 +505,7 @@ class Event(TranslatedFieldsMixin, models.Model):
 
     @property
     def kind_label(self) -> str:
-        return choice_label(EventKind, self.kind)
+        return choice_label(EventKind, self.kind) if self.kind else str(_("Event"))
 
     @property
     def event_status_label(self) -> str:

@@ -29,6 +29,7 @@ from .models import Audience, EventKind, EventStatus
 from .versioning import data_version
 
 PER_PAGE = 20
+TO_BE_CONFIRMED_SHOWN = 50  # editions with dates to be confirmed, under the first page
 FEED_LIMIT = 1000  # events in one iCalendar feed (the soonest)
 FEED_MAX_AGE = 900  # seconds calendars and proxies may keep a feed
 FEED_CACHE_SECONDS = 3600
@@ -91,9 +92,11 @@ def event_list(request):
             context["error"], status, page = exc.message, exc.status, None
         context["page"] = page
         if page is not None and page.number == 1 and not filters.has_dates():
-            context["to_be_confirmed"] = list(
-                selectors.with_list_relations(selectors.events_to_be_confirmed(filters))[:PER_PAGE]
-            )
+            pending = selectors.events_to_be_confirmed(filters)
+            shown = list(selectors.with_list_relations(pending)[:TO_BE_CONFIRMED_SHOWN])
+            context["to_be_confirmed"] = shown
+            more = pending.count() - len(shown) if len(shown) == TO_BE_CONFIRMED_SHOWN else 0
+            context["to_be_confirmed_more"] = more
     context["feed_url"] = request.build_absolute_uri(context["links"]["feed"])
     context["webcal_url"] = "webcal://" + context["feed_url"].split("://", 1)[1]
     return render(request, "agenda/event_list.html", context, status=status)
