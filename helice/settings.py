@@ -260,6 +260,9 @@ REQUESTS_ANSWER_WORKING_DAYS = env.int("REQUESTS_ANSWER_WORKING_DAYS", default=5
 # are reminded (`remind_space_operators`) at most once per this many days.
 SPACES_AVAILABILITY_MAX_AGE_DAYS = env.int("SPACES_AVAILABILITY_MAX_AGE_DAYS", default=90)
 SPACES_REMINDER_INTERVAL_DAYS = env.int("SPACES_REMINDER_INTERVAL_DAYS", default=14)
+# The spread over the territory: a commune is "served" when an existing space lies
+# within this distance (km, as the crow flies) of its centre.
+SPACES_SERVED_RADIUS_KM = env.float("SPACES_SERVED_RADIUS_KM", default=5.0)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
