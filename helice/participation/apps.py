@@ -14,9 +14,10 @@ class ParticipationConfig(AppConfig):
         from helice.core.roles import MODERATOR, ROLE_PERMISSIONS, STRATEGY_MANAGER
         from helice.core.services import register_territory_loader
 
-        from . import personal_data, rules, services  # noqa: F401  (permissions)
+        from . import computations, personal_data, rules, services  # noqa: F401  (permissions)
 
         personal_data.register()
+        computations.register()  # consultation_participants, for the strategy's indicators
 
         # Moderators look after ideas, comments, flags and blocks; strategy managers
         # run consultations and answer proposals (rules.py says who does what in the site).
