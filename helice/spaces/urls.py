@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_request
+from . import views, views_partner, views_request
 
 app_name = "spaces"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("demande/envoyee/", views_request.request_sent, name="request_sent"),
     path("<slug:slug>/", views.space_detail, name="detail"),
     path("<slug:slug>/disponibilite/", views.confirm_availability, name="confirm_availability"),
+    path("<slug:slug>/modifier/", views_partner.space_edit, name="edit"),
 ]

@@ -201,6 +201,7 @@ def space_detail(request, slug):
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "can_confirm": request.user.has_perm("spaces.confirm_availability", space),
+            "can_edit": request.user.has_perm("spaces.edit_space", space),
         },
     )
 

@@ -1,0 +1,107 @@
+"""A space as its operators' members edit it from the partner space. Nothing is
+saved here: the result becomes a revision (helice.moderation), published at once
+for a trusted operator or a moderator, held for review otherwise. Availability
+has its own form (forms.AvailabilityForm): a fact the operator states, published
+at once."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from helice.core.models import Commune, Sector
+from helice.core.sanitize import clean_rich_input
+
+from .models import PARTNER_EDITABLE_FIELDS, Space
+
+RICH_FIELDS = ("description_fr", "description_en")
+
+
+class SpaceEditForm(forms.ModelForm):
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="slug",
+        help_text=_("Tick none when the space is open to every sector."),
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune"), queryset=None, required=False, to_field_name="insee_code", empty_label=_("Not given")
+    )
+    website = forms.URLField(label=_("Website"), required=False, max_length=300, assume_scheme="https")
+    comment = forms.CharField(
+        label=_("Note for the moderators (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Space
+        fields = PARTNER_EDITABLE_FIELDS
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 6}),
+            "description_en": forms.Textarea(attrs={"rows": 6}),
+            "services_fr": forms.Textarea(attrs={"rows": 4}),
+            "services_en": forms.Textarea(attrs={"rows": 4}),
+            "equipment_fr": forms.Textarea(attrs={"rows": 4}),
+            "equipment_en": forms.Textarea(attrs={"rows": 4}),
+            "access_conditions_fr": forms.Textarea(attrs={"rows": 3}),
+            "access_conditions_en": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_fr": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, space: Space, base: dict, **kwargs):
+        """``base``: the state the member starts from (a waiting proposal, or the
+        published state, in the revision's terms)."""
+        self.space, self.base = space, base
+        super().__init__(*args, instance=Space.objects.get(pk=space.pk), **kwargs)
+        # Retired sectors and communes stay selectable for a space that already has them.
+        self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | Q(spaces=space)).distinct()
+        self.fields["commune"].queryset = Commune.objects.filter(Q(is_active=True) | Q(spaces=space)).order_by("name")
+        for name in ("total_surface_m2", "unit_count", "unit_size_min_m2", "unit_size_max_m2", "max_stay_months"):
+            self.fields[name].widget.attrs["min"] = 0
+
+    def clean_description_fr(self):
+        return clean_rich_input(self.cleaned_data.get("description_fr", ""))
+
+    def clean_description_en(self):
+        return clean_rich_input(self.cleaned_data.get("description_en", ""))
+
+    def clean(self):
+        data = super().clean()
+        units, available = data.get("unit_count"), self.space.units_available
+        if units is not None and available is not None and units < available:
+            self.add_error(
+                "unit_count",
+                _(
+                    "%(available)d units are confirmed available: confirm the availability again before "
+                    "lowering the number of units."
+                )
+                % {"available": available},
+            )
+        return data
+
+    def proposed_data(self) -> dict:
+        """The revision's data: the editable fields in the adapter's JSON form."""
+        data = dict(self.base)
+        for name in self.Meta.fields:
+            value = self.cleaned_data.get(name)
+            field = Space._meta.get_field(name)
+            if name == "sectors":
+                data[name] = sorted(s.slug for s in value or [])
+            elif name == "commune":
+                data[name] = value.insee_code if value else None
+            elif isinstance(field, models.CharField | models.TextField):
+                data[name] = value or ""  # text: empty, never None
+            else:
+                data[name] = value  # numbers and yes/no/unknown keep None
+        return data
+
+    @classmethod
+    def initial_from(cls, data: dict) -> dict:
+        return {k: v for k, v in data.items() if k in cls.Meta.fields}
