@@ -11,15 +11,18 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from helice.core import search
 from helice.core.models import Sector
 from helice.directory.models import Organization
 
 from .models import AUDIENCE_FIELDS, HERE_SCOPES, Event, Scope, TimeSlot
+from .versioning import data_version
 
 
 class Where:
@@ -249,7 +252,17 @@ def events_of(organization: Organization, *, limit: int = 10) -> tuple[list[Even
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Sectors and organisers that published events use (the form's options)."""
+    """Sectors and organisers that published events use (the form's options),
+    cached per data version and language: every agenda page shows them."""
+    key = f"agenda:choices:{data_version()}:{get_language()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = _filter_choices()
+        cache.set(key, choices, 3600)
+    return choices
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
     published = Event.objects.published()
     sectors = Sector.objects.filter(events__in=published).distinct().order_by("position", "slug")
     organisers = Organization.objects.published().filter(events__in=published).distinct().order_by("name_key", "id")
