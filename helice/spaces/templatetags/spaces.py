@@ -17,4 +17,7 @@ def km(value):
     """A distance in kilometres with one decimal, in the active language's format."""
     from django.utils.formats import number_format
 
-    return "" if value is None else number_format(round(value, 1), 1, use_l10n=True)
+    if value is None:
+        return ""
+    rounded = round(value, 1)
+    return number_format(rounded, 0 if rounded == int(rounded) else 1, use_l10n=True)

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from helice.core.testing.hostile import HOSTILE_INPUTS, assert_inert
 from helice.directory.tests.factories import CommuneFactory, OrganizationFactory, SectorFactory
 from helice.spaces.models import PlanStatus, SpaceKind
 
@@ -254,3 +255,12 @@ def test_organisation_page_and_global_search_show_spaces(client):
     assert "Espaces gérés" in html and "Pépinière Tarmacadam" in html and "Brouillon caché" not in html
     html = client.get(reverse("core:search"), {"q": "tarmacadam"}).content.decode()
     assert "Pépinière Tarmacadam" in html
+
+
+@pytest.mark.parametrize("name, value", HOSTILE_INPUTS)
+def test_hostile_search_text_is_inert(client, name, value):
+    SpaceFactory(name="Pépinière")
+    for url in (LIST, reverse("spaces:map")):
+        response = client.get(url, {"q": value, "sector": "sante"})
+        assert response.status_code in (200, 400), (name, url)
+        assert_inert(response.content.decode())
