@@ -62,7 +62,9 @@ class SpaceEditForm(forms.ModelForm):
         super().__init__(*args, instance=Space.objects.get(pk=space.pk), **kwargs)
         # Retired sectors and communes stay selectable for a space that already has them.
         self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | Q(spaces=space)).distinct()
-        self.fields["commune"].queryset = Commune.objects.filter(Q(is_active=True) | Q(spaces=space)).order_by("name")
+        self.fields["commune"].queryset = (
+            Commune.objects.filter(Q(is_active=True) | Q(spaces=space)).distinct().order_by("name")
+        )
         for name in ("total_surface_m2", "unit_count", "unit_size_min_m2", "unit_size_max_m2", "max_stay_months"):
             self.fields[name].widget.attrs["min"] = 0
 

@@ -65,6 +65,7 @@ def test_a_member_finds_the_edit_link_and_proposes_a_change(client, setting):
     assert edit_url(setting["space"]) in page and "/espaces/pepiniere-tarmac/disponibilite/" in page
     assert edit_url(setting["space"]) in client.get(setting["space"].get_absolute_url()).content.decode()
     sector, commune = SectorFactory(), CommuneFactory()
+    SpaceFactory(commune=commune), SpaceFactory(commune=commune)  # a commune with several spaces: listed once
     response = client.post(
         edit_url(setting["space"]),
         data(
