@@ -157,8 +157,10 @@ class Adapter:
 _adapters: dict[type[models.Model], Adapter] = {}
 
 
-def register(model: type[models.Model], **options) -> Adapter:
-    adapter = Adapter(model=model, **options)
+def register(model: type[models.Model], *, adapter_class: type[Adapter] = Adapter, **options) -> Adapter:
+    """``adapter_class``: a subclass of Adapter for content with parts that are
+    no plain field (the agenda's time slots, rows of their own)."""
+    adapter = adapter_class(model=model, **options)
     _adapters[model] = adapter
     return adapter
 

@@ -97,7 +97,37 @@ def revision_submit(*, obj, data: dict, author, comment: str = "", new: bool = F
     )
 
 
-def _submit(*, obj, data: dict, author, publish: bool, kind: str, comment: str = "", new: bool = False) -> Revision:
+@transaction.atomic
+def revision_submit_imported(*, obj, data: dict, comment: str = "", new: bool = False) -> Revision:
+    """Record a change of partner content that Hélice fetched from the partner's
+    own source (the agenda's calendar feeds, ``agenda.feeds``): no author, and
+    the same rule as a partner's change, published at once when the content's
+    organisation is trusted, held for review otherwise. The moderators are not
+    mailed once per change: the importer tells them once per run."""
+    trusted = adapter_for(obj).trusted
+    return _submit(
+        obj=obj,
+        data=data,
+        author=None,
+        publish=bool(trusted and trusted(obj)),
+        kind=RevisionKind.PARTNER,
+        comment=comment,
+        new=new,
+        notify=False,
+    )
+
+
+def _submit(
+    *,
+    obj,
+    data: dict,
+    author,
+    publish: bool,
+    kind: str,
+    comment: str = "",
+    new: bool = False,
+    notify: bool = True,
+) -> Revision:
     adapter = adapter_for(obj)
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     current = adapter.serialize(obj)
@@ -137,7 +167,8 @@ def _submit(*, obj, data: dict, author, publish: bool, kind: str, comment: str =
         revision.save()
     else:
         revision.save()
-        transaction.on_commit(lambda: _notify_moderators(revision))
+        if notify:
+            transaction.on_commit(lambda: _notify_moderators(revision))
     return revision
 
 
