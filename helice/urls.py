@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("mon-espace/organisations/<slug:organization_slug>/dispositifs/", include("helice.guichet.urls_partner")),
+    path("mon-espace/organisations/<slug:organization_slug>/agenda/", include("helice.agenda.urls_partner")),
     path("", include("helice.referrals.urls")),
     path("mon-espace/", include("helice.accounts.urls")),
     path("moderation/", include("helice.moderation.urls")),

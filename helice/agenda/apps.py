@@ -54,9 +54,16 @@ class AgendaConfig(AppConfig):
         # through the moderation mechanism (helice.moderation), like the guichet's
         # services; a partner's new event is published with the first change
         # applied to it (services.event_after_change).
+        # Its dates (time slots, rows of their own) are part of each revision
+        # (revisions.EventAdapter); the partner space is partner.register().
+        from . import partner
+        from .revisions import TIME_SLOTS, EventAdapter
+
+        partner.register()
         registry.register(
             Event,
-            fields=PARTNER_EDITABLE_FIELDS,
+            adapter_class=EventAdapter,
+            fields=[*PARTNER_EDITABLE_FIELDS, TIME_SLOTS],
             natural_keys={"sectors": "slug", "commune": "insee_code"},
             organization=lambda event: event.organisers.order_by("id").first(),
             trusted=lambda event: any(o.is_trusted for o in event.organisers.all()),

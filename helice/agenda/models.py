@@ -197,6 +197,19 @@ class CalendarFeed(models.Model):
     etag = models.CharField(_("ETag"), max_length=300, blank=True)
     last_modified = models.CharField(_("Last-Modified"), max_length=100, blank=True)
     failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # The kind given to the feed's events (iCalendar has no such notion) and
+    # what the last import did: counts and the events skipped with the reason.
+    default_kind = models.CharField(
+        _("kind of its events"),
+        max_length=20,
+        choices=EventKind.choices,
+        blank=True,
+        help_text=_(
+            "Every event imported from this feed gets this kind (none when left empty); "
+            "it can be corrected event by event."
+        ),
+    )
+    last_report = models.JSONField(_("last import report"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
