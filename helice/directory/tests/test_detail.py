@@ -83,5 +83,8 @@ def test_hostile_text_is_rendered_inert(client):
 def test_detail_query_count(client, django_assert_max_num_queries):
     sector = SectorFactory()
     org = OrganizationFactory(sectors=[sector], countries=[("DE", "export")], commune=CommuneFactory())
-    with django_assert_max_num_queries(6):
+    # The organisation, its sectors, tags and international activities, then one
+    # query per part that adds a section: the guichet's services, the agenda's
+    # events, the spaces it runs.
+    with django_assert_max_num_queries(7):
         client.get(org.get_absolute_url())
