@@ -29,7 +29,7 @@ from helice.strategy.models import Horizon
 
 DEFAULT_AVAILABILITY_MAX_AGE_DAYS = 90
 # Words a space's slug never takes: the part's own pages under /espaces/ (urls.py).
-RESERVED_SLUGS = frozenset({"carte", "parcours", "territoire", "demande"})
+RESERVED_SLUGS = frozenset({"carte", "parcours", "territoire", "demande", "geo"})  # geo: the API's /spaces/geo
 
 
 class SpaceKind(models.TextChoices):

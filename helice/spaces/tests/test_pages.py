@@ -264,3 +264,22 @@ def test_hostile_search_text_is_inert(client, name, value):
         response = client.get(url, {"q": value, "sector": "sante"})
         assert response.status_code in (200, 400), (name, url)
         assert_inert(response.content.decode())
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_map_path_and_spread_query_counts_do_not_grow_with_the_spaces(
+    client, django_assert_num_queries, territory, count
+):
+    for n in range(count):
+        SpaceFactory(
+            name=f"Espace {n:02d}",
+            commune=territory["grenoble"],
+            latitude=45.19,
+            longitude=5.72,
+            sectors=[territory["health"]],
+            operators=[OrganizationFactory()],
+        )
+    client.get(LIST)
+    for url, exact in ((reverse("spaces:map"), 10), (reverse("spaces:path"), 3), (reverse("spaces:spread"), 2)):
+        with django_assert_num_queries(exact):
+            assert client.get(url).status_code == 200
