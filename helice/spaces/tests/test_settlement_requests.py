@@ -406,3 +406,26 @@ def test_the_plan_kpi_4_1_1_counts_settlement_requests(client, space, django_cap
     assert f"4.1.1 {last_year}-01: 2 (stored)" in out.getvalue()
     measurement = Measurement.objects.get(indicator=indicator, period=datetime.date(last_year, 1, 1))
     assert measurement.value == 2 and measurement.computed
+
+
+def test_the_form_s_queries_do_not_grow_with_the_spaces_chosen(client, django_assert_num_queries):
+    """The spaces with their communes, their operators, the sectors and the communes
+    offered: four queries, however many spaces are chosen."""
+
+    def spaces(n):
+        return [SpaceFactory(operators=[OrganizationFactory(), OrganizationFactory()]).slug for _ in range(n)]
+
+    one, five = spaces(1), spaces(5)
+    client.get(URL, {"space": one})  # warm the caches (sessions, site settings)
+    with django_assert_num_queries(4):
+        assert client.get(URL, {"space": one}).status_code == 200
+    with django_assert_num_queries(4):
+        assert client.get(URL, {"space": five}).status_code == 200
+
+
+def test_the_form_in_english(client, space):
+    page = client.get(f"/en{URL}", {"space": space.slug})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Look for premises" in html and "Surface from (m², optional)" in html
+    assert '<form method="post" action="/en/espaces/demande/"' in html

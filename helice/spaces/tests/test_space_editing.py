@@ -262,3 +262,15 @@ def test_free_text_fields_resist_hostile_input(client, setting):
             data=lambda name: data(setting["space"]),
             show_url=setting["space"].get_absolute_url(),
         )
+
+
+def test_the_edit_page_s_queries_are_pinned(client, setting, django_assert_num_queries):
+    member = MembershipFactory(organization=setting["operator"]).user
+    client.force_login(member)
+    SectorFactory(), SectorFactory(), SectorFactory()  # more choices, same queries
+    client.get(edit_url(setting["space"]))
+    with django_assert_num_queries(QUERIES_EDIT_PAGE):
+        assert client.get(edit_url(setting["space"])).status_code == 200
+
+
+QUERIES_EDIT_PAGE = 15  # session, user, space and its relations, memberships, roles, pending revision, form choices
