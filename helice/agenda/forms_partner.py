@@ -22,7 +22,7 @@ RICH_TEXT_HELP = _(
     "Plain text; separate paragraphs with a blank line. Allowed HTML tags: strong, em, lists, "
     "level 3 and 4 headings, quotations and links (http, https and mailto only). Anything else is removed."
 )
-MAX_SLOTS = 60
+MAX_SLOTS = 120  # more than an imported recurring event may have (ical_in.MAX_OCCURRENCES)
 # The zones offered first; any IANA zone name is accepted.
 COMMON_ZONES = ["Europe/Paris", "Europe/London", "America/New_York", "Asia/Tokyo", "UTC"]
 

@@ -341,6 +341,8 @@ def feed_import(*, feed: CalendarFeed, fetch=None, dry_run: bool = False, now=No
             parsed = ical_in.parse_feed(result.body, now=now)
             report.problems = list(parsed.problems)
             with transaction.atomic():
+                # Two runs at once (cron overlapping a manual run) take turns on a feed.
+                list(CalendarFeed.objects.select_for_update().filter(pk=feed.pk).values_list("pk", flat=True))
                 _write(feed, parsed, report, now)
                 if dry_run:
                     transaction.set_rollback(True)

@@ -99,7 +99,7 @@ def data(slots=None, **changes):
             "slots-TOTAL_FORMS": str(max(len(slots), 1)),
             "slots-INITIAL_FORMS": "0",
             "slots-MIN_NUM_FORMS": "0",
-            "slots-MAX_NUM_FORMS": "60",
+            "slots-MAX_NUM_FORMS": "120",
         }
     )
     for n, (start, end, zone, all_day) in enumerate(slots):
@@ -455,3 +455,9 @@ def test_the_list_costs_the_same_queries_for_3_or_30_events(org, django_assert_m
         page = client.get(list_url(org))
     assert page.status_code == 200 and "Page 1 sur 2" in text(page)
     assert len(many) == len(few)
+
+
+def test_the_form_holds_every_slot_an_import_may_give():
+    from helice.agenda import forms_partner, ical_in
+
+    assert forms_partner.MAX_SLOTS > ical_in.MAX_OCCURRENCES
