@@ -19,9 +19,14 @@ per event, written with the ``icalendar`` package.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import re
+import threading
+from collections import OrderedDict
 
 import icalendar
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from helice.core.jsonld import absolute_url
@@ -125,7 +130,12 @@ def vevents(event: Event, request=None) -> list[icalendar.Event]:
 
 def calendar(events, *, name: str, request=None) -> bytes:
     """A VCALENDAR of ``events`` (with their time slots, organisers and commune
-    loaded), as bytes with CRLF line endings and folded lines."""
+    loaded), as bytes with CRLF line endings and folded lines.
+
+    Each event's VEVENTs are serialised once and kept under everything they
+    show (``_vevent_key``): a feed is then its header, the VTIMEZONEs of the
+    zones its events name, and the events' text, in order."""
+    events = list(events)
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)
@@ -134,24 +144,64 @@ def calendar(events, *, name: str, request=None) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
-    first = last = None
-    components = []
-    for event in events:
-        components += vevents(event, request)
-        for slot in event.time_slots.all():
-            first = slot.start if first is None else min(first, slot.start)
-            last = slot.ends_at if last is None else max(last, slot.ends_at)
-    for component in components:
-        cal.add_component(component)
-    if first is not None:
+    body = b"".join(_vevent_texts(events, request))
+    starts = [slot.start for event in events for slot in event.time_slots.all()]
+    if starts:
+        ends = [slot.ends_at for event in events for slot in event.time_slots.all()]
         # A VTIMEZONE for each zone the events name, for the years they cover
         # (vtimezone.py says why not icalendar's own), before the events.
-        zones = [
-            vtimezone.timezone_component(name, first.year - 1, last.year + 1)
-            for name in sorted(cal.get_missing_tzids())
-        ]
-        cal.subcomponents[:0] = zones
-    return cal.to_ical()
+        for zone in sorted({m.decode() for m in TZID.findall(body)}):
+            cal.add_component(vtimezone.timezone_component(zone, min(starts).year - 1, max(ends).year + 1))
+    head = cal.to_ical()
+    closing = b"END:VCALENDAR\r\n"
+    return head[: -len(closing)] + body + closing
+
+
+TZID = re.compile(rb";TZID=([^:;\r\n]+)[:;]")
+VEVENT_MEMO_SIZE = 20_000  # serialised events kept per process (a few kB each at most)
+_vevent_memo: OrderedDict[str, bytes] = OrderedDict()
+_vevent_lock = threading.Lock()
+
+
+def _vevent_key(event: Event, request) -> str:
+    """Everything the event's VEVENTs show: when any of it changes, the key does."""
+    parts = (
+        event.pk,
+        event.uid,
+        event.sequence,
+        event.updated_at.isoformat(),
+        [
+            (s.pk, s.start.isoformat(), s.end.isoformat() if s.end else "", s.all_day, s.time_zone)
+            for s in event.time_slots.all()
+        ],
+        [o.name for o in event.organisers.all()],
+        event.commune.name if event.commune_id else "",
+        translation.get_language(),
+        absolute_url("/", request),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _vevent_texts(events: list[Event], request) -> list[bytes]:
+    """The serialised VEVENTs of each event, from this process's memo (least
+    recently used first out) or written now. Kept in the process rather than
+    the shared cache: a feed holds up to a thousand events, which would push
+    the other parts' entries out of a small cache."""
+    texts = []
+    for event in events:
+        key = _vevent_key(event, request)
+        with _vevent_lock:
+            text = _vevent_memo.get(key)
+            if text is not None:
+                _vevent_memo.move_to_end(key)
+        if text is None:
+            text = b"".join(component.to_ical() for component in vevents(event, request))
+            with _vevent_lock:
+                _vevent_memo[key] = text
+                while len(_vevent_memo) > VEVENT_MEMO_SIZE:
+                    _vevent_memo.popitem(last=False)
+        texts.append(text)
+    return texts
 
 
 def event_file(event: Event, request=None) -> bytes:

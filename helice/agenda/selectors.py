@@ -73,6 +73,14 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
     )
 
 
+def with_feed_relations(qs: QuerySet) -> QuerySet:
+    """What an iCalendar feed writes: organisers' names, time slots, commune."""
+    return qs.select_related("commune").prefetch_related(
+        Prefetch("organisers", queryset=Organization.objects.only("id", "name")),
+        _slots_prefetch(),
+    )
+
+
 def _filter(qs: QuerySet, filters: EventFilters) -> QuerySet:
     if filters.kind:
         qs = qs.filter(kind__in=filters.kind)

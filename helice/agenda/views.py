@@ -236,7 +236,7 @@ def event_feed(request):
     key = f"agenda:feed:{digest}"
     body = cache.get(key)
     if body is None:
-        events = selectors.with_list_relations(selectors.event_search(filters))[:FEED_LIMIT]
+        events = selectors.with_feed_relations(selectors.event_search(filters))[:FEED_LIMIT]
         body = ical.calendar(events, name=ical.feed_name(), request=request)
         cache.set(key, body, FEED_CACHE_SECONDS)
     return _ical_response(body, "helice-agenda.ics", etag, max_age=FEED_MAX_AGE)
@@ -251,7 +251,7 @@ def _published_event(slug):
 
 @require_GET
 def event_ics(request, slug):
-    """ "Add to my calendar": the event as a one-event calendar file."""
+    """The event as a one-event calendar file ("add to my calendar")."""
     event = _published_event(slug)
     etag = f'"{event.uid}-{event.sequence}-{int(event.updated_at.timestamp())}-{get_language()}"'
     if _etag_matches(request, etag):
