@@ -41,6 +41,15 @@ words; one in ten without any filter, a few finding nothing):
 * ``agenda_feed``   the iCalendar feed of the same filters, ``/agenda/agenda.ics?...``;
 * ``agenda_month``  the month view, ``/agenda/mois/<YYYY-MM>/?...``, this month and the next eleven.
 
+Participation (data: ``bench/generate_participation.py``; scenarios in ``bench/load_participation.py``):
+
+* ``participation_list``  the consultation's proposals list with varied sorts, filters and pages
+                          (target: p95 under 80 ms at 8 clients);
+* ``participation_api``   the same through ``/api/v1/participation``, and proposals with their comments;
+* ``participation_opinion_write``  ``--write-clients`` (16) clients signed in as distinct participants
+                          POST opinions (target: 300 a second), then the database is checked: no
+                          opinion lost or doubled, counters equal to the rows.
+
 Results go to ``bench/results/<timestamp>.json`` (not versioned) and a Markdown
 table is printed. Traffic only ever goes to 127.0.0.1.
 """
@@ -61,6 +70,10 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import load_participation
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -145,6 +158,7 @@ SCENARIOS = (
     "agenda_list",
     "agenda_feed",
     "agenda_month",
+    *load_participation.SCENARIOS,
 )
 # Scenarios of the guichet's finder and their target (p95, ms).
 FINDER_SCENARIOS = ("finder_text", "finder_criteria", "api_match")
@@ -390,13 +404,36 @@ def wait_for_quiet(max_busy_pct: float, timeout: float) -> tuple[bool, float]:
         print(f"  machine {busy:.0f} % busy before the measure; waiting for it to calm down...", flush=True)
 
 
-def run_phase(pool, host, port, paths, *, clients, duration, max_requests, seed, timeout, database, roots) -> dict:
+def run_phase(
+    pool,
+    host,
+    port,
+    paths,
+    *,
+    clients,
+    duration,
+    max_requests,
+    seed,
+    timeout,
+    database,
+    roots,
+    worker=None,
+    make_jobs=None,
+    keep=None,
+) -> dict:
+    """One phase; ``worker`` and ``make_jobs(start, end)`` replace the GET clients
+    (the write scenario); the clients' raw outcomes are appended to ``keep``."""
     start = time.time() + 0.3
     end = start + duration
     procs0 = processes()
     busy0, total0 = cpu_busy()
-    jobs = [(host, port, paths, start, end, max_requests, seed * 1000 + i, timeout) for i in range(clients)]
-    outcomes = pool.map(client, jobs)
+    if make_jobs is not None:
+        jobs = make_jobs(start, end)
+    else:
+        jobs = [(host, port, paths, start, end, max_requests, seed * 1000 + i, timeout) for i in range(clients)]
+    outcomes = pool.map(worker or client, jobs)
+    if keep is not None:
+        keep.extend(outcomes)
     wall = max(time.time() - start, 1e-9)
     busy1, total1 = cpu_busy()
     procs1 = processes()
@@ -493,12 +530,18 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
             server.wait(timeout=5)
 
 
-def dataset(database_url: str) -> dict:
+def dataset(database_url: str, seed: int = 2024) -> dict:
     import psycopg
 
     with psycopg.connect(database_url) as conn:
         one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        participation = (
+            load_participation.dataset(conn, seed)
+            if one("SELECT to_regclass('participation_consultation') IS NOT NULL")
+            else {"participation": None}
+        )
         return {
+            **participation,
             "organizations": one("SELECT count(*) FROM directory_organization"),
             "published": one("SELECT count(*) FROM directory_organization WHERE status = 'published'"),
             "sector_links": one("SELECT count(*) FROM directory_organization_sectors"),
@@ -571,6 +614,67 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def run_writes(pool, host, port, args, data, server) -> dict:
+    """The opinion-write scenario: reset the writers, warm up, measure, check the database."""
+    name = load_participation.WRITE_SCENARIO
+    p = data["participation"]
+    if not p or not p["writers"] or not p["open"]:
+        print(f"{name}: skipped (no participation data with writers: run bench/generate_participation.py)")
+        return {"skipped": "no participation data with writers"}
+    deleted = load_participation.reset_writers(args.database_url, p)
+    print(f"  reset: {deleted} opinions of the writers from a previous run deleted, counters recomputed", flush=True)
+    clients = min(args.write_clients, len(p["writers"]))
+    proposals = dict(p["open"])
+    kept: list[dict] = []
+
+    def make_jobs(start, end):
+        return [
+            (
+                host,
+                port,
+                p["writers"][i::clients],
+                proposals,
+                load_participation.CONSULTATION,
+                start,
+                end,
+                args.max_requests,
+                args.seed * 1000 + i,
+                args.timeout,
+            )
+            for i in range(clients)
+        ]
+
+    common = {
+        "clients": clients,
+        "max_requests": args.max_requests,
+        "seed": args.seed,
+        "timeout": args.timeout,
+        "database": urlsplit(args.database_url).path.lstrip("/"),
+        "roots": {os.getpid()} | ({server.pid} if server else set()),
+        "worker": load_participation.write_client,
+        "make_jobs": make_jobs,
+        "keep": kept,
+    }
+    quiet, busy = wait_for_quiet(args.quiet_cpu, args.quiet_timeout) if args.quiet_cpu < 100 else (True, None)
+    if args.warmup:
+        run_phase(pool, host, port, [], duration=args.warmup, **common)
+    measured_from = len(kept)
+    outcome = run_phase(pool, host, port, [], duration=args.duration, **common)
+    outcome["quiet_before"] = {"quiet": quiet, "machine_cpu_busy_pct": busy}
+    outcome["clients"] = clients
+    outcome["example_url"] = f"POST /concertation/{load_participation.CONSULTATION}/propositions/<slug>/avis/"
+    outcome["writes_in_measure"] = sum(len(o["saved"]) for o in kept[measured_from:])
+    outcome["integrity"] = load_participation.integrity(args.database_url, p, kept)
+    lat = outcome["latency_ms"]
+    print(
+        f"{name}: {outcome['ok']} ok, {outcome['error_count']} errors, {outcome['throughput_rps']} writes/s, "
+        f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms",
+        flush=True,
+    )
+    print("  " + load_participation.integrity_text(outcome["integrity"]), flush=True)
+    return outcome
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="measure this running server instead of starting gunicorn")
@@ -580,6 +684,9 @@ def main(argv=None) -> int:
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker with --worker-class gthread")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--write-clients", type=int, default=16, help="clients of participation_opinion_write (each its own participants)"
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=15.0, help="discarded seconds before each scenario")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per client and phase, a hard bound")
@@ -615,8 +722,13 @@ def main(argv=None) -> int:
         host, port = "127.0.0.1", args.port
 
     sys.path.insert(0, str(ROOT))
-    data = dataset(args.database_url)
-    results = {"environment": environment(args), "dataset": data, "config": vars(args).copy(), "scenarios": {}}
+    data = dataset(args.database_url, args.seed)
+    recorded = {k: v for k, v in data.items() if k != "participation"}
+    if data["participation"]:  # the figures, not the writers' sessions
+        recorded["participation"] = {
+            k: (len(v) if isinstance(v, list) else v) for k, v in data["participation"].items()
+        }
+    results = {"environment": environment(args), "dataset": recorded, "config": vars(args).copy(), "scenarios": {}}
     results["config"]["output"] = str(args.output) if args.output else None
     print(
         f"Data set: {data['published']} published organisations, {data['sector_links']} sector links, "
@@ -625,13 +737,26 @@ def main(argv=None) -> int:
         f"{data['events']} published events ({data['upcoming_events']} upcoming), PostgreSQL {data['postgresql']}.",
         flush=True,
     )
+    if data["participation"]:
+        p = data["participation"]
+        print(
+            f"Participation: {p['proposals']} proposals, {p['opinions']} opinions, {p['comments']} comments, "
+            f"{len(p['writers'])} writers with a session.",
+            flush=True,
+        )
 
     server = None if args.base_url else start_gunicorn(args)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(args.clients) as pool:
+        with ctx.Pool(max(args.clients, args.write_clients)) as pool:
             for name in scenarios:
-                paths = scenario_paths(name, data["sectors"], args.seed, codes=data["indicator_codes"])
+                if name == load_participation.WRITE_SCENARIO:
+                    results["scenarios"][name] = run_writes(pool, host, port, args, data, server)
+                    continue
+                if name in load_participation.LIST_SCENARIOS:
+                    paths = load_participation.scenario_paths(name, data["participation"], args.seed)
+                else:
+                    paths = scenario_paths(name, data["sectors"], args.seed, codes=data["indicator_codes"])
                 status = probe(host, port, paths[0])
                 if status != 200:
                     results["scenarios"][name] = {"skipped": f"{paths[0]} answered {status}"}
@@ -687,6 +812,26 @@ def main(argv=None) -> int:
                 f"Target ({name}, p95 < {FINDER_TARGET_MS} ms at {args.clients} clients, "
                 f"{data['services']} services): {'met' if met else 'NOT met'}."
             )
+    for name in load_participation.LIST_SCENARIOS:
+        listing = results["scenarios"].get(name, {})
+        if listing.get("latency_ms", {}).get("p95") is not None:
+            met = listing["latency_ms"]["p95"] < load_participation.LIST_TARGET_MS and not listing["error_count"]
+            print(
+                f"Target ({name}, p95 < {load_participation.LIST_TARGET_MS} ms at {args.clients} clients): "
+                f"{'met' if met else 'NOT met'}."
+            )
+    writes = results["scenarios"].get(load_participation.WRITE_SCENARIO, {})
+    if writes.get("integrity"):
+        met = (
+            writes["throughput_rps"] >= load_participation.WRITE_TARGET_RPS
+            and writes["integrity"]["ok"]
+            and not writes["error_count"]
+        )
+        print(load_participation.integrity_text(writes["integrity"]))
+        print(
+            f"Target (opinion writes >= {load_participation.WRITE_TARGET_RPS}/s at {writes['clients']} clients, "
+            f"none lost or doubled): {'met' if met else 'NOT met'} ({writes['throughput_rps']}/s)."
+        )
     for name in STRATEGY_SCENARIOS:
         strategy = results["scenarios"].get(name, {})
         if strategy.get("latency_ms", {}).get("p95") is not None:
