@@ -685,7 +685,10 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads per worker with --worker-class gthread")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
-        "--write-clients", type=int, default=16, help="clients of participation_opinion_write (each its own participants)"
+        "--write-clients",
+        type=int,
+        default=16,
+        help="clients of participation_opinion_write (each its own participants)",
     )
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=15.0, help="discarded seconds before each scenario")
