@@ -25,7 +25,7 @@ def _offered(request) -> list[Space]:
     """The published spaces named in the address (``?space=slug``, several allowed)
     or ticked in the form, in the order given."""
     source = request.POST if request.method == "POST" else request.GET
-    slugs = [s for s in source.getlist("space" if request.method == "GET" else "spaces") if s][:MAX_SPACES]
+    slugs = [s for s in source.getlist("space" if request.method == "GET" else "spaces") if _usable(s)][:MAX_SPACES]
     found = {
         space.slug: space
         for space in Space.objects.published()
@@ -36,9 +36,15 @@ def _offered(request) -> list[Space]:
     return [found[slug] for slug in dict.fromkeys(slugs) if slug in found]
 
 
+def _usable(value: str) -> bool:
+    """A value from the address that may reach the database (PostgreSQL refuses NUL
+    characters in text; no slug or code is that long)."""
+    return bool(value) and "\x00" not in value and len(value) <= 220
+
+
 def _one(get, name: str, allowed=None) -> str:
     """A list filter carried over (the list may give several: one pre-fills the form)."""
-    values = [v for v in get.getlist(name) if v and (allowed is None or v in allowed)]
+    values = [v for v in get.getlist(name) if _usable(v) and (allowed is None or v in allowed)]
     return values[0] if len(values) == 1 else ""
 
 

@@ -429,3 +429,40 @@ def test_the_form_in_english(client, space):
     html = page.content.decode()
     assert "Look for premises" in html and "Surface from (m², optional)" in html
     assert '<form method="post" action="/en/espaces/demande/"' in html
+
+
+def test_the_request_engine_is_reused_not_copied(client, space, operator, monkeypatch):
+    """The spaces part only builds the targets: the engine's request_create stores,
+    routes and mails (one Target per operator, the space as its subject)."""
+    from helice.referrals import services as referrals
+
+    calls = []
+    engine = referrals.request_create
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return engine(**kwargs)
+
+    monkeypatch.setattr(referrals, "request_create", spy)
+    assert client.post(URL, form_data(spaces=[space.slug])).status_code == 302
+    (call,) = calls
+    assert call["kind"] == RequestKind.SETTLEMENT and call["route_to_team"] is False
+    assert call["targets"] == [referrals.Target(organization=operator.organization, subject=space)]
+
+
+def test_hostile_addresses_are_ignored_not_errors(client, space):
+    """NUL characters (refused by PostgreSQL), over-long values and too many spaces:
+    the form still opens, with what is usable."""
+    many = [space.slug] + [f"espace-{n}" for n in range(50)]
+    for params in (
+        {"space": ["a\x00b", space.slug]},
+        {"commune": "38\x00185", "sector": "x\x00", "kind": "nursery\x00"},
+        {"space": "x" * 5000},
+        {"space": many},
+    ):
+        response = client.get(URL, params)
+        assert response.status_code == 200
+    assert f'id="space-{space.slug}" checked' in client.get(URL, {"space": ["a\x00b", space.slug]}).content.decode()
+    posted = form_data(spaces=["a\x00b", space.slug])
+    assert client.post(URL, posted).status_code in (302, 400)
+    assert Request.objects.count() <= 1
