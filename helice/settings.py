@@ -263,6 +263,13 @@ SPACES_REMINDER_INTERVAL_DAYS = env.int("SPACES_REMINDER_INTERVAL_DAYS", default
 # The spread over the territory: a commune is "served" when an existing space lies
 # within this distance (km, as the crow flies) of its centre.
 SPACES_SERVED_RADIUS_KM = env.float("SPACES_SERVED_RADIUS_KM", default=5.0)
+# Participation comments (docs/participation.md "Comments, moderation and notifications"):
+# minutes during which an author may edit a comment (every edit is shown); comments and
+# flags per user (rates as in helice.core.ratelimit); top-level comments per page.
+PARTICIPATION_COMMENT_EDIT_MINUTES = env.int("PARTICIPATION_COMMENT_EDIT_MINUTES", default=15)
+PARTICIPATION_COMMENT_RATE = env.str("PARTICIPATION_COMMENT_RATE", default="10/10m/user")
+PARTICIPATION_FLAG_RATE = env.str("PARTICIPATION_FLAG_RATE", default="20/h/user")
+PARTICIPATION_COMMENTS_PER_PAGE = env.int("PARTICIPATION_COMMENTS_PER_PAGE", default=20)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -14,10 +14,13 @@ class ParticipationConfig(AppConfig):
         from helice.core.roles import MODERATOR, ROLE_PERMISSIONS, STRATEGY_MANAGER
         from helice.core.services import register_territory_loader
 
-        from . import computations, personal_data, rules, services  # noqa: F401  (permissions)
+        from . import computations, personal_data, personal_data_comments, rules, sections, services, signals  # noqa: F401
 
         personal_data.register()
+        personal_data_comments.register()  # comments, flags, follows and notification settings
         computations.register()  # consultation_participants, for the strategy's indicators
+        signals.connect()  # notifications follow the proposals' history (notifications.py)
+        sections.register()  # "my space": follows and notifications; the moderation queue
 
         # Moderators look after ideas, comments, flags and blocks; strategy managers
         # run consultations and answer proposals (rules.py says who does what in the site).
@@ -34,6 +37,7 @@ class ParticipationConfig(AppConfig):
                 "participation.view_participationblock",
                 "participation.add_participationblock",
                 "participation.change_participationblock",
+                "participation.view_moderationdecision",
             }
         )
         ROLE_PERMISSIONS[STRATEGY_MANAGER] = sorted(

@@ -667,3 +667,106 @@ class ParticipationBlock(models.Model):
         if self.lifted_at is not None:
             return False
         return self.until is None or self.until > (now or timezone.now())
+
+
+# --- Moderation decisions, notifications (comments, moderation and notifications) -------
+
+
+class ModerationAction(models.TextChoices):
+    HIDE_COMMENT = "hide_comment", _("Comment hidden")
+    DISMISS_FLAGS = "dismiss_flags", _("Flags dismissed")
+    APPROVE_IDEA = "approve_idea", _("Idea published")
+    REFUSE_IDEA = "refuse_idea", _("Idea refused")
+    BLOCK = "block", _("Account blocked")
+    UNBLOCK = "unblock", _("Account unblocked")
+
+
+class ModerationDecision(models.Model):
+    """One decision of a participation moderator, kept as the history of the queue.
+
+    Hiding a comment moves its text here (``removed_text``, read by moderators
+    only): the comment itself keeps no text, so that neither the page, the API nor
+    the exports can show it."""
+
+    action = models.CharField(_("decision"), max_length=20, choices=ModerationAction.choices, db_index=True)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions", verbose_name=_("comment")
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions", verbose_name=_("idea")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    removed_text = models.TextField(_("text removed"), blank=True)
+    flag_count = models.PositiveIntegerField(_("flags"), default=0)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("moderation decision")
+        verbose_name_plural = _("moderation decisions")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.action} ({self.at:%Y-%m-%d})"
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", _("A reply to your comment")
+    OFFICIAL_ANSWER = "official_answer", _("An official answer")
+    STATE = "state", _("A change of state")
+    ANSWER = "answer", _("The metropolis's answer")
+    NEW_PROPOSAL = "new_proposal", _("A new proposal")
+
+
+class Notification(models.Model):
+    """One piece of news for one person, sent at once or in the next daily digest.
+
+    ``sent_at`` is stamped in the transaction that queues the mail, so an item is
+    never sent twice; the same comment or change is never recorded twice for one
+    person (constraints), whatever they follow."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participation_notifications"
+    )
+    kind = models.CharField(_("news"), max_length=20, choices=NotificationKind.choices)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    change = models.ForeignKey(ProposalChange, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "sent_at"], name="participation_notif_pending")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "comment"],
+                condition=models.Q(comment__isnull=False),
+                name="participation_notif_comment_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "change"],
+                condition=models.Q(change__isnull=False),
+                name="participation_notif_change_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "proposal", "kind"],
+                condition=models.Q(kind="new_proposal"),
+                name="participation_notif_new_proposal_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind} ({self.proposal_id})"

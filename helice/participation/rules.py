@@ -13,6 +13,14 @@ API and templates alike (tested as a matrix in tests/test_rules.py).
 ``participation.moderate``          moderators: publish or hide ideas, hide comments, block
 ``participation.decide``            strategy managers: put a proposal under evaluation, accept
                                     it (it becomes a plan action), reject it, answer it
+``participation.comment``           object: a proposal. ``take_part`` in its consultation, and
+                                    the proposal is public
+``participation.answer_officially`` object: a public proposal. Moderators and strategy
+                                    managers (any phase), with an account that may take part
+``participation.edit_comment``      object: a comment. Its author, within
+                                    ``PARTICIPATION_COMMENT_EDIT_MINUTES``, while it is visible
+``participation.flag_comment``      object: a comment. Any account that may take part (not
+                                    blocked), not its author, while it is visible
 ==================================  ==========================================================
 
 An administrator holds every role. :func:`refusal` says, in words, why someone may
@@ -129,3 +137,65 @@ rules.add_perm("participation.decide", is_strategy_manager)
 
 def is_blocked(user) -> bool:
     return account_status(user)[0] == BLOCKED
+
+
+# --- Comments and flags ------------------------------------------------------------------
+
+
+def _account_ok(user) -> bool:
+    """Signed in, active, verified, not blocked (the account part of ``refusal``)."""
+    return account_status(user)[0] is None
+
+
+def edit_deadline(comment):
+    import datetime
+
+    from django.conf import settings
+
+    return comment.created_at + datetime.timedelta(minutes=settings.PARTICIPATION_COMMENT_EDIT_MINUTES)
+
+
+@rules.predicate
+def may_comment(user, proposal):
+    return proposal is not None and proposal.is_public and refusal(user, proposal.consultation) is None
+
+
+@rules.predicate
+def may_answer_officially(user, proposal):
+    return (
+        proposal is not None
+        and proposal.is_public
+        and proposal.consultation.status != ConsultationStatus.DRAFT
+        and (is_moderator(user) or is_strategy_manager(user))
+        and _account_ok(user)
+    )
+
+
+@rules.predicate
+def may_edit_comment(user, comment):
+    from django.utils import timezone
+
+    return (
+        comment is not None
+        and comment.author_id is not None
+        and comment.author_id == getattr(user, "pk", None)
+        and not comment.is_hidden
+        and timezone.now() <= edit_deadline(comment)
+        and _account_ok(user)
+    )
+
+
+@rules.predicate
+def may_flag_comment(user, comment):
+    return (
+        comment is not None
+        and comment.author_id != getattr(user, "pk", None)
+        and not comment.is_hidden
+        and _account_ok(user)
+    )
+
+
+rules.add_perm("participation.comment", may_comment)
+rules.add_perm("participation.answer_officially", may_answer_officially)
+rules.add_perm("participation.edit_comment", may_edit_comment)
+rules.add_perm("participation.flag_comment", may_flag_comment)

@@ -463,9 +463,10 @@ def test_my_space_query_count(client, django_assert_num_queries):
     client.get(reverse("accounts:my_space"))  # the session is read, not written, below
     # session, user, memberships, groups (moderator?), join requests, verified emails,
     # invitations; the requests panel (helice.referrals): my roles, the team's id,
-    # the requests to handle, the requests I sent; then the layout: user and group
+    # the requests to handle, the requests I sent; the participation panel (what I
+    # follow and how I hear of it, one query); then the layout: user and group
     # permissions.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("accounts:my_space"))
     assert page.status_code == 200 and page.content.decode().count("<tr>") >= 5
 
