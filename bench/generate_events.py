@@ -34,7 +34,8 @@ drawn from its organisations), but it also works on an empty database. In order:
    as :func:`helice.agenda.services.event_refresh_dates` and the search
    document as ``Event.build_search_document`` (checked on a sample against the
    portal's own code, ``--verify``);
-6. runs ``VACUUM ANALYZE`` on the agenda's tables.
+6. runs ``VACUUM ANALYZE`` on the agenda's tables (and ``VACUUM`` after deleting a
+   previous run, so that the tables do not grow at each run).
 
 Every synthetic event and series says so in its ``sources`` field and links to
 an ``.example`` website. The output depends only on ``--seed`` and on the day of
@@ -734,7 +735,6 @@ def generate(*, count: int, seed: int, batch_size: int, organisers: int, own_org
         while done < count:
             size = min(batch_size, count - done)
             specs = [event_spec(rng, done + i + 1, plans[done + i], series_specs, cat, today) for i in range(size)]
-            now = timezone.now()
             objs = []
             for spec in specs:
                 f = spec["fields"]
@@ -774,7 +774,6 @@ def generate(*, count: int, seed: int, batch_size: int, organisers: int, own_org
                 (Event.partners_present.through, partner_links),
             ):
                 model.objects.bulk_create(rows, batch_size=5000)
-            Event.objects.filter(pk__in=[o.pk for o in objs]).update(updated_at=now)
             done += size
             stats["events"] = done
             stats["slots"] += len(slot_rows)
@@ -813,7 +812,10 @@ def verify(sample: int, seed: int) -> None:
     print(f"Verified {len(picked)} sampled events (validation, dates, search document).")
 
 
-def vacuum_analyze() -> None:
+def vacuum(*, analyze: bool = True) -> None:
+    """``VACUUM`` the agenda's tables: after the deletion of a previous run, so
+    that the new rows reuse its space instead of doubling the tables; at the end
+    with ``ANALYZE``, so that the planner sees the new sizes."""
     from django.db import connection
 
     from helice.agenda.models import Event, EventSeries, TimeSlot
@@ -828,7 +830,7 @@ def vacuum_analyze() -> None:
     ]
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute(f"VACUUM {'ANALYZE ' if analyze else ''}{table}")
 
 
 def summary() -> str:
@@ -891,6 +893,7 @@ def main(argv=None) -> int:
     events, series, own = delete_previous()
     if events or series or own:
         print(f"Deleted {events} synthetic events, {series} series and {own} organisers of a previous run.")
+        vacuum(analyze=False)
     print(f"Generating {args.count} events (seed {args.seed})...")
     stats = generate(
         count=args.count,
@@ -899,7 +902,7 @@ def main(argv=None) -> int:
         organisers=args.organisers,
         own_organisers=args.own_organisers,
     )
-    vacuum_analyze()
+    vacuum()
     if args.verify and stats["events"]:
         verify(args.verify, args.seed)
     print(summary())
