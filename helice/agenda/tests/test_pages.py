@@ -128,7 +128,7 @@ def test_bad_input_is_a_clear_4xx(client, query, status, message):
     response = client.get(f"{LIST}?{query}")
     assert response.status_code == status
     assert message.lower() in response.content.decode().lower()
-    for name in ("agenda:export", "agenda:feed"):
+    for name in ("agenda:export", "agenda:feed", "agenda:month", "agenda:map", "agenda:international"):
         if "page" not in query:
             answer = client.get(f"{reverse(name)}?{query}")
             assert answer.status_code == 400, name
