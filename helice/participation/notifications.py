@@ -311,7 +311,7 @@ def _digest(user_id: int, *, now, dry_run: bool) -> int:
     if user_settings.frequency == NotificationFrequency.NEVER:
         return 0
     items = list(
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .filter(user_id=user_id, sent_at__isnull=True, created_at__lte=now)
         .select_related("proposal__consultation", "comment__author", "change")
         .order_by("created_at", "pk")

@@ -128,6 +128,7 @@ def _answer_error(request, proposal, *, status, forms=None, notice="", focus=Non
 
 def _answer_done(request, proposal, comment, notice: str):
     if _is_htmx(request):
+        proposal.refresh_from_db(fields=["comment_count"])  # moved by the service (F() update)
         return _section(request, proposal, focus=comment, notice=notice)
     messages.success(request, notice)
     return redirect(thread_url(proposal, comment))
