@@ -118,12 +118,17 @@ def event_propose(*, organization: Organization, by, data: dict, comment: str = 
     return event, revision
 
 
-def editable_state(event: Event) -> dict:
+_UNREAD = object()
+
+
+def editable_state(event: Event, *, pending=_UNREAD) -> dict:
     """The state a partner's form starts from: the change waiting for review, if
-    any, else the event as it is (for a refused new event, its proposal)."""
+    any, else the event as it is (for a refused new event, its proposal).
+    ``pending``: the waiting revision (or None) when the caller read it already."""
     from helice.moderation.models import RevisionStatus
 
-    pending = moderation_selectors.pending_revision_for(event)
+    if pending is _UNREAD:
+        pending = moderation_selectors.pending_revision_for(event)
     if pending is not None:
         return dict(pending.data)
     state = adapter_for(Event).serialize(event)
@@ -284,10 +289,24 @@ def _upcoming_or_undated(event: Event, now) -> bool:
 
 
 def _write(feed: CalendarFeed, parsed: ical_in.ParsedFeed, report: ImportReport, now) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from helice.moderation.models import Revision
+
     adapter = adapter_for(Event)
     existing = {
         e.source_uid: e
         for e in Event.objects.filter(source_feed=feed).prefetch_related("organisers", "sectors", "time_slots")
+    }
+    # The changes waiting for review, read once for the whole feed.
+    waiting = {
+        r.object_id: r
+        for r in Revision.objects.pending()
+        .filter(
+            content_type=ContentType.objects.get_for_model(Event),
+            object_id__in=[e.pk for e in existing.values()],
+        )
+        .order_by("id")
     }
     for uid, item in parsed.events.items():
         event = existing.get(uid)
@@ -302,7 +321,7 @@ def _write(feed: CalendarFeed, parsed: ical_in.ParsedFeed, report: ImportReport,
             _submit_imported(event, state, report, new=True)
             report.created += 1
             continue
-        base = editable_state(event)
+        base = editable_state(event, pending=waiting.get(event.pk))
         state = _imported_state(base, item, new=False, default_kind=feed.default_kind)
         if state == base:
             report.unchanged += 1
@@ -317,7 +336,7 @@ def _write(feed: CalendarFeed, parsed: ical_in.ParsedFeed, report: ImportReport,
     for uid, event in existing.items():
         if uid in parsed.events or not _upcoming_or_undated(event, now):
             continue  # past events leave feeds all the time: they happened, they stay
-        base = editable_state(event)
+        base = editable_state(event, pending=waiting.get(event.pk))
         if base.get("event_status") == EventStatus.CANCELLED:
             continue
         _submit_imported(event, {**base, "event_status": EventStatus.CANCELLED}, report, new=is_new_proposal(event))

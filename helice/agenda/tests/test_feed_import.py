@@ -427,3 +427,15 @@ def test_the_command_imports_active_feeds_one_or_in_a_dry_run(trusted_feed, monk
     with pytest.raises(CommandError):
         call_command("import_calendar_feeds", "--feed", "999999", stdout=io.StringIO())
     assert CalendarFeed.objects.count() == 2
+
+
+def test_an_unchanged_feed_costs_about_one_query_per_event(trusted_feed, feed, django_assert_max_num_queries):
+    body = ics(*(vevent(f"e{n}@c", f"Événement {n}", days=10 + n) for n in range(20)))
+    run(trusted_feed, body)
+    run(feed, body)
+    with django_assert_max_num_queries(20 + 15):  # the sectors of each event, read by the moderation adapter
+        report, _fetch = run(trusted_feed, body)
+    assert report.unchanged == 20
+    with django_assert_max_num_queries(15):  # waiting changes are read once for the feed
+        report, _fetch = run(feed, body)
+    assert report.unchanged == 20
