@@ -57,7 +57,7 @@ class SpacesConfig(AppConfig):
         def partner_spaces(organization, user=None):
             """The organisation's spaces in its partner-space page, each with the
             availability companies see and the link to confirm it."""
-            found = selectors.partner_spaces(organization)
+            found = selectors.with_moderation_state(selectors.partner_spaces(organization))
             if not found:
                 return None
             return sections.Section(

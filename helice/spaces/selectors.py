@@ -173,6 +173,38 @@ def partner_spaces(organization: Organization) -> list[Space]:
     return list(Space.objects.filter(operators=organization).select_related("commune").order_by("name_key", "id"))
 
 
+def latest_decisions(spaces: list[Space]) -> dict[int, object]:
+    """The latest revision (superseded ones skipped) of each space, by space id, in
+    one query: whether a change waits for review, or the last proposal was refused."""
+    from helice.moderation.models import Revision, RevisionStatus
+
+    latest: dict[int, object] = {}
+    revisions = (
+        Revision.objects.filter(
+            content_type__app_label="spaces", content_type__model="space", object_id__in=[s.pk for s in spaces]
+        )
+        .exclude(status=RevisionStatus.SUPERSEDED)
+        .only("id", "object_id", "status", "reason", "reviewed_at")
+        .order_by("object_id", "-id")
+    )
+    for revision in revisions:
+        latest.setdefault(revision.object_id, revision)
+    return latest
+
+
+def with_moderation_state(spaces: list[Space]) -> list[Space]:
+    """Mark each space with ``change_pending`` and ``refusal`` (the refused
+    revision, its reason shown to the operator's members) for the partner space."""
+    from helice.moderation.models import RevisionStatus
+
+    latest = latest_decisions(spaces)
+    for space in spaces:
+        last = latest.get(space.pk)
+        space.change_pending = last is not None and last.status == RevisionStatus.PENDING
+        space.refusal = last if last is not None and last.status == RevisionStatus.REJECTED else None
+    return spaces
+
+
 def spaces_needing_confirmation(now: datetime.datetime | None = None, *, reminded_before=None) -> QuerySet[Space]:
     """Published spaces whose availability is older than the allowed age (or was
     never confirmed), not reminded since ``reminded_before``, that have operators."""

@@ -16,6 +16,7 @@ from helice.moderation import selectors as moderation_selectors
 from helice.moderation import services as moderation
 from helice.moderation.registry import adapter_for
 
+from . import selectors
 from .forms_partner import SpaceEditForm
 from .models import Space
 
@@ -44,6 +45,7 @@ def space_edit(request, slug):
     adapter = adapter_for(Space)
     pending = moderation_selectors.pending_revision_for(space)
     state = pending.data if pending else adapter.serialize(space)
+    refusal = None if pending else selectors.with_moderation_state([space])[0].refusal
     preview, status = None, 200
     if request.method == "POST":
         form = SpaceEditForm(request.POST, space=space, base=state)
@@ -78,6 +80,7 @@ def space_edit(request, slug):
         "space": space,
         "form": form,
         "pending": pending,
+        "refusal": refusal,
         "preview": preview,
         "publishes_at_once": moderation.publishes_at_once(space, request.user),
         "can_confirm": request.user.has_perm("spaces.confirm_availability", space),

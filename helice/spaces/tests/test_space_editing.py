@@ -95,6 +95,8 @@ def test_a_member_finds_the_edit_link_and_proposes_a_change(client, setting):
     assert revision.data["summary_fr"] == "Bureaux et ateliers."
     assert revision.data["sectors"] == [sector.slug] and revision.data["commune"] == commune.insee_code
     assert revision.data["total_surface_m2"] == 1200 and revision.data["selection_required"] is True
+    # The space's row in the partner space says a change waits for review.
+    assert "Modifications en attente de relecture" in _space_row(client, setting["space"])
     # The form starts from the waiting proposal.
     again = client.get(edit_url(setting["space"])).content.decode()
     assert "Bureaux et ateliers." in again
@@ -107,6 +109,30 @@ def test_a_member_finds_the_edit_link_and_proposes_a_change(client, setting):
     assert list(space.sectors.all()) == [sector] and space.commune == commune
     assert "ateliers" in space.search_document
     assert (space.units_available, space.unit_count) == (2, 10)  # availability untouched
+
+
+def test_a_refusal_and_its_reason_are_shown_to_the_members(client, setting):
+    member = MembershipFactory(organization=setting["operator"]).user
+    client.force_login(member)
+    client.post(edit_url(setting["space"]), data(setting["space"], summary_fr="Le meilleur espace du monde !"))
+    revision = Revision.objects.get(status=RevisionStatus.PENDING)
+    moderation.revision_reject(revision=revision, by=UserFactory(moderator=True), reason="Restez factuels.")
+    row = _space_row(client, setting["space"])
+    assert "Proposition refusée" in row and "Restez factuels." in row
+    edit_page = client.get(edit_url(setting["space"])).content.decode()
+    assert "Restez factuels." in edit_page
+    assert "Bureaux pour jeunes entreprises." in edit_page  # the form starts from the published state
+    # Sending again replaces the refusal by a waiting change.
+    client.post(edit_url(setting["space"]), data(setting["space"], summary_fr="Bureaux et ateliers."))
+    row = _space_row(client, setting["space"])
+    assert "Restez factuels." not in row and "Modifications en attente de relecture" in row
+
+
+def _space_row(client, space) -> str:
+    """The space's row in the "Your spaces" table of its operator's partner page."""
+    page = client.get("/mon-espace/organisations/tarmac/").content.decode()
+    (row,) = [r for r in page.split("<tr>") if edit_url(space) in r]
+    return row.split("</tr>")[0]
 
 
 def test_trusted_operator_publishes_at_once_and_preview_saves_nothing(client, setting):
@@ -273,4 +299,4 @@ def test_the_edit_page_s_queries_are_pinned(client, setting, django_assert_num_q
         assert client.get(edit_url(setting["space"])).status_code == 200
 
 
-QUERIES_EDIT_PAGE = 15  # session, user, space and its relations, memberships, roles, pending revision, form choices
+QUERIES_EDIT_PAGE = 16  # session, user, space and its relations, memberships, roles, revisions, form choices
