@@ -86,6 +86,8 @@ def _create_shell(*, organization: Organization, state: dict, feed: CalendarFeed
         publish_on_approval=True,
         source_feed=feed,
         source_uid=uid,
+        # Where its facts come from: the partner's feed (its address and the UID there).
+        sources=f"{feed.url} (UID {uid})" if feed is not None else "",
     )
     for attempt in range(5):  # two partners may pick the same title at the same moment
         event.slug = unique_event_slug(state["title_fr"])

@@ -77,6 +77,7 @@ def test_a_trusted_organisations_feed_is_published_at_once_and_attributed_to_it(
     assert event.status == PublicationStatus.PUBLISHED
     assert list(event.organisers.all()) == [trusted_feed.organization]
     assert event.source_feed == trusted_feed
+    assert event.sources == f"{trusted_feed.url} (UID forum-2027@cluster)"
     assert event.kind == EventKind.FORUM  # the feed's kind
     assert event.venue_name == "Alpexpo, Grenoble"
     assert event.website == "https://cluster.example/forum"
