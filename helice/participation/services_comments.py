@@ -283,8 +283,8 @@ def user_unblock(*, user, by, reason: str = "") -> ParticipationBlock:
 def idea_moderate(*, proposal: Proposal, by, publish: bool, reason: str = "") -> ModerationDecision:
     """Publish an idea waiting for moderation, or refuse it with a reason its author
     reads, through the proposals' state machine (``services.proposal_transition``,
-    which checks the permission and records the change); the decision joins the
-    queue's history."""
+    which checks the permission and records the change, whence the decision in the
+    queue's history)."""
     from django.core.exceptions import PermissionDenied
 
     from . import services
@@ -313,10 +313,6 @@ def idea_moderate(*, proposal: Proposal, by, publish: bool, reason: str = "") ->
             raise CommentError(str(error) or _("Only moderators may do this."), HTTPStatus.FORBIDDEN) from None
         except services.ParticipationError as error:
             raise CommentError(" ".join(error.messages)) from None
-        return ModerationDecision.objects.create(
-            action=ModerationAction.APPROVE_IDEA if publish else ModerationAction.REFUSE_IDEA,
-            proposal=current,
-            user_id=current.author_id,
-            reason=reason,
-            by=by,
-        )
+        # The decision is recorded from the proposal's history (signals.py), as for a
+        # move made on the proposal's page.
+        return ModerationDecision.objects.filter(proposal=current).latest("at", "pk")

@@ -1,7 +1,9 @@
-"""Notifications follow the proposals' history, whoever writes it: every new
-``ProposalChange`` (state, answer) becomes news for the proposal's followers once
-its transaction commits (the proposal is then saved with its new state and
-answer); the author of a new proposal follows it, in the same transaction."""
+"""Notifications and the moderation history follow the proposals' history, whoever
+writes it: every new ``ProposalChange`` (state, answer) becomes news for the
+proposal's followers once its transaction commits (the proposal is then saved with
+its new state and answer), and a moderation move of an idea becomes a
+``ModerationDecision`` in the same transaction; the author of a new proposal
+follows it, in the same transaction."""
 
 from functools import partial
 
@@ -13,8 +15,33 @@ from .models import Proposal, ProposalChange
 
 
 def _change_recorded(sender, instance, created, raw=False, **kwargs):
-    if created and not raw and instance.field in notifications.NEWS_FIELDS:
+    if not created or raw:
+        return
+    if instance.field == "state":
+        _moderation_decision(instance)
+    if instance.field in notifications.NEWS_FIELDS:
         transaction.on_commit(partial(notifications.proposal_changed_later, instance.pk))
+
+
+def _moderation_decision(change: ProposalChange) -> None:
+    """A moderator's move of an idea (published, refused or hidden, published again),
+    wherever it was made (the queue or the proposal's page), joins the queue's history."""
+    from .models import ModerationAction, ModerationDecision, ProposalState
+    from .services import MODERATION_MOVES
+
+    if (change.before, change.after) not in MODERATION_MOVES:
+        return
+    author_id = Proposal.objects.filter(pk=change.proposal_id).values_list("author_id", flat=True).first()
+    ModerationDecision.objects.create(
+        action=ModerationAction.APPROVE_IDEA
+        if change.after == ProposalState.PUBLISHED
+        else ModerationAction.REFUSE_IDEA,
+        proposal_id=change.proposal_id,
+        user_id=author_id,
+        reason=change.note,
+        by_id=change.author_id,
+        at=change.at,
+    )
 
 
 def _proposal_saved(sender, instance, created, raw=False, **kwargs):

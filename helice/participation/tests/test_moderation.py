@@ -343,3 +343,23 @@ def test_blocked_account_may_not_edit_its_recent_comment(client, proposal, moder
     assert client.post(thread(proposal, f"{comment.pk}/modifier/"), {"body": "Après."}).status_code == 403
     comment.refresh_from_db()
     assert comment.body == "Avant le blocage."
+
+
+def test_moves_made_on_the_proposal_page_join_the_history(client, proposal, moderator):
+    from helice.participation import services
+
+    idea = ProposalFactory(consultation=proposal.consultation, idea=True, title_fr="Une idée publiée")
+    services.proposal_transition(proposal=idea, to=ProposalState.HIDDEN, by=moderator, reason="Publicité.")
+    manager = UserFactory(verified=True, strategy_manager=True)
+    services.proposal_transition(proposal=proposal, to=ProposalState.EVALUATING, by=manager)  # not moderation
+    decision = ModerationDecision.objects.get()
+    assert (decision.action, decision.proposal, decision.user, decision.reason, decision.by) == (
+        ModerationAction.REFUSE_IDEA,
+        idea,
+        idea.author,
+        "Publicité.",
+        moderator,
+    )
+    client.force_login(moderator)
+    history = client.get("/concertation/moderation/historique/").content.decode()
+    assert "Une idée publiée" in history and "Publicité." in history
