@@ -145,3 +145,17 @@ def test_comment_without_javascript(signed_in, proposal, participant):
     expect(page.messages).to_contain_text("Votre commentaire est publié.")
     assert page.path_now == THREAD + "commentaires/"
     expect(thread(page)).to_contain_text("Sans JavaScript, le formulaire marche aussi.")
+
+
+def test_too_many_comments_are_said_in_the_thread(signed_in, proposal, participant, settings):
+    settings.PARTICIPATION_COMMENT_RATE = "1/h/user"
+    user, _password = participant
+    page = BasePage(signed_in(user), THREAD).open()
+    for text in ("Premier commentaire du jour.", "Un second, trop vite."):
+        form = new_comment_form(page)
+        form.get_by_label("Votre commentaire").fill(text)
+        form.get_by_role("button", name="Publier mon commentaire").click()
+        page.wait_for_htmx()
+    expect(thread(page).locator(".comments-notice")).to_contain_text("Trop de messages en peu de temps")
+    expect(thread(page)).not_to_contain_text("Un second, trop vite.")
+    page.loaded()

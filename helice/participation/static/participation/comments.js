@@ -15,6 +15,20 @@
       event.detail.isError = false;
     }
   });
+  // Too many requests (429): the answer is a whole page; say it in the thread instead.
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var section = document.getElementById("comments");
+    if (event.detail.xhr.status !== 429 || !section) {
+      return;
+    }
+    var notice = section.querySelector(".comments-notice");
+    if (notice) {
+      var message = document.createElement("p");
+      message.className = "message";
+      message.textContent = section.getAttribute("data-too-many");
+      notice.replaceChildren(message);
+    }
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== "comments") {
