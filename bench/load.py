@@ -37,7 +37,7 @@ scenario over the same 300 filter combinations (sector, kind, audience, here or 
 words; one in ten without any filter, a few finding nothing):
 
 * ``agenda_list``   the upcoming events, ``/agenda/?sector=...&kind=...&audience=...&where=...&free=on&q=...``
-                    (one in ten asks for the second page);
+                    (some of the broad ones, one filter and no words, ask for the second page);
 * ``agenda_feed``   the iCalendar feed of the same filters, ``/agenda/agenda.ics?...``;
 * ``agenda_month``  the month view, ``/agenda/mois/<YYYY-MM>/?...``, this month and the next eleven.
 
@@ -270,7 +270,7 @@ def agenda_filters(sectors: list[str], seed: int, size: int = 300) -> list[dict]
 
 
 def agenda_paths(name: str, sectors: list[str], seed: int, size: int = 300) -> list[str]:
-    """The agenda's URLs: the list (one in ten on page 2), the feed and the month
+    """The agenda's URLs: the list (some broad ones on page 2), the feed and the month
     view (this month and the next eleven) for the same filter combinations."""
     rng = random.Random(f"{seed}-{name}")
     today = datetime.date.today()
@@ -279,7 +279,8 @@ def agenda_paths(name: str, sectors: list[str], seed: int, size: int = 300) -> l
     for params in agenda_filters(sectors, seed, size):
         params = dict(params)
         if name == "agenda_list":
-            if rng.random() < 0.1:
+            # The next page of a broad query (one filter, no words): narrower ones may fit on one page.
+            if len(params) <= 1 and "q" not in params and rng.random() < 0.3:
                 params["page"] = 2
             prefix = "/agenda/"
         elif name == "agenda_feed":
