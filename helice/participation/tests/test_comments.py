@@ -356,3 +356,9 @@ def test_counter_counts_visible_comments(client, proposal, participant):
     for n in range(3):
         client.post(post(proposal), {"body": f"n° {n}"})
     assert Proposal.objects.get(pk=proposal.pk).comment_count == 3
+
+
+def test_thread_in_english(client, proposal, participant):
+    CommentFactory(proposal=proposal, body="Bonne idée.", stance="against")
+    html = client.get("/en" + thread(proposal)).content.decode()
+    assert "1 comment" in html and "Against" in html and "Publish my comment" in html

@@ -363,3 +363,36 @@ def test_moves_made_on_the_proposal_page_join_the_history(client, proposal, mode
     client.force_login(moderator)
     history = client.get("/concertation/moderation/historique/").content.decode()
     assert "Une idée publiée" in history and "Publicité." in history
+
+
+def test_hidden_text_is_gone_from_the_page_the_api_and_the_exports(client, proposal, moderator):
+    comment = CommentFactory(proposal=proposal, body="Texte injurieux à retirer.")
+    CommentFactory(proposal=proposal, body="Un avis qui reste.")
+    services_comments.comment_hide(comment=comment, by=moderator, reason="Injure.")
+    slug = proposal.consultation.slug
+    for url in (
+        thread(proposal),
+        proposal.get_absolute_url(),
+        f"/api/v1/participation/consultations/{slug}/proposals/{proposal.slug}",
+        f"/concertation/{slug}/donnees/commentaires.csv",
+        f"/concertation/{slug}/donnees/commentaires.json",
+    ):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8-sig")
+        assert response.status_code == 200, url
+        assert "Un avis qui reste." in text, url
+        assert "Texte injurieux à retirer." not in text, url
+
+
+def test_proposal_page_with_100_comments_keeps_its_queries(client, proposal, django_assert_num_queries):
+    roots = CommentFactory.create_batch(60, proposal=proposal)
+    for root in roots[:40]:
+        CommentFactory(proposal=proposal, parent=root)
+    client.force_login(UserFactory(verified=True))
+    client.get(proposal.get_absolute_url())
+    # the proposal page's own, then the thread: comment count, page, replies, account
+    # status, follow, flags of the user (the same with 5 comments or 500)
+    with django_assert_num_queries(15):
+        response = client.get(proposal.get_absolute_url())
+    assert response.status_code == 200 and response.content.decode().count('class="comment') >= 20
