@@ -111,8 +111,16 @@ def test_hostile_flag_details_and_reasons_are_inert(client, proposal, moderator,
     assert_inert(client.get(f"/concertation/moderation/commentaires/{comment.pk}/").content)
     block = client.post(f"/concertation/moderation/comptes/{comment.author.pk}/bloquer/", {"reason": value})
     assert block.status_code in (302, 400), name
+    dismiss = client.post(f"/concertation/moderation/commentaires/{comment.pk}/garder/", {"reason": value})
+    assert dismiss.status_code in (302, 400, 409), name
     hide = client.post(f"/concertation/moderation/commentaires/{comment.pk}/masquer/", {"reason": value})
-    assert hide.status_code in (302, 400), name
+    assert hide.status_code in (302, 400, 409), name
+    idea = ProposalFactory(consultation=proposal.consultation, submitted=True)
+    refuse = client.post(f"/concertation/moderation/idees/{idea.pk}/", {"decision": "refuse", "reason": value})
+    assert refuse.status_code in (302, 400), name
+    client.force_login(idea.author)
+    assert_inert(client.get(idea.get_absolute_url()).content)
+    client.force_login(moderator)
     for page in ("", "commentaires/", "comptes/", "historique/", f"commentaires/{comment.pk}/"):
         assert_inert(client.get(f"/concertation/moderation/{page}").content)
     assert_inert(client.get(thread(proposal)).content)
@@ -299,6 +307,9 @@ def test_block_refusals(client, moderator):
     target = UserFactory(verified=True)
     assert client.post(f"/concertation/moderation/comptes/{target.pk}/bloquer/", {"reason": ""}).status_code == 400
     assert client.post("/concertation/moderation/comptes/999999/bloquer/", {"reason": "x"}).status_code == 404
+    for days in ("abc", "0", "-3", "99999"):
+        answer = client.post(f"/concertation/moderation/comptes/{target.pk}/bloquer/", {"reason": "x", "days": days})
+        assert answer.status_code == 400, days
     assert not ParticipationBlock.objects.exists()
     client.force_login(UserFactory(verified=True))
     assert client.post(f"/concertation/moderation/comptes/{target.pk}/bloquer/", {"reason": "x"}).status_code == 403
