@@ -160,8 +160,13 @@ _adapters: dict[type[models.Model], Adapter] = {}
 def register(model: type[models.Model], *, adapter_class: type[Adapter] = Adapter, **options) -> Adapter:
     """``adapter_class``: a subclass of Adapter for content with parts that are
     no plain field (the agenda's time slots, rows of their own)."""
+    from . import signals  # signals reads this module: imported here, not at the top
+
     adapter = adapter_class(model=model, **options)
     _adapters[model] = adapter
+    # Changes made outside moderation (admin, imports, dataset) are recorded in the
+    # history whichever app registers, and whenever it does.
+    signals.connect_model(model)
     return adapter
 
 

@@ -36,15 +36,21 @@ def _relations_changed(sender, instance, action, reverse, model, pk_set, **kwarg
             _record_later(model, pk)
 
 
+def connect_model(model) -> None:
+    """Listen to one registered model (``registry.register`` calls it, so a part
+    that registers after this app is ready is recorded too; idempotent)."""
+    post_save.connect(_saved, sender=model, dispatch_uid=f"moderation_saved_{model._meta.label}")
+    adapter = registry.adapter_for(model)
+    for name in adapter.fields:
+        f = model._meta.get_field(name)
+        if f.many_to_many:
+            m2m_changed.connect(
+                _relations_changed,
+                sender=f.remote_field.through,
+                dispatch_uid=f"moderation_m2m_{model._meta.label}_{name}",
+            )
+
+
 def connect() -> None:
     for model in registry.registered_models():
-        post_save.connect(_saved, sender=model, dispatch_uid=f"moderation_saved_{model._meta.label}")
-        adapter = registry.adapter_for(model)
-        for name in adapter.fields:
-            f = model._meta.get_field(name)
-            if f.many_to_many:
-                m2m_changed.connect(
-                    _relations_changed,
-                    sender=f.remote_field.through,
-                    dispatch_uid=f"moderation_m2m_{model._meta.label}_{name}",
-                )
+        connect_model(model)

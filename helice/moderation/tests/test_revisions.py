@@ -267,3 +267,22 @@ def test_personal_data_section(org, editor, moderator):
     personal_data.erase(editor)
     revision.refresh_from_db()
     assert revision.comment == "" and revision.author == editor  # history kept, note gone
+
+
+@pytest.mark.parametrize(
+    "factory_path", ["helice.guichet.tests.factories.ServiceFactory", "helice.spaces.tests.factories.SpaceFactory"]
+)
+def test_direct_changes_to_content_of_later_parts_are_recorded(factory_path, django_capture_on_commit_callbacks):
+    """Parts that register with moderation after it is ready (services, spaces,
+    events) have their admin or import changes in the history too."""
+    import importlib
+
+    module, name = factory_path.rsplit(".", 1)
+    obj = getattr(importlib.import_module(module), name)()
+    Revision.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        obj.name = "Renommé hors modération"
+        obj.save()
+    revision = Revision.objects.for_object(obj).get()
+    assert revision.kind == RevisionKind.DIRECT
+    assert revision.data["name"] == "Renommé hors modération"
