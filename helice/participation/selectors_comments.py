@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from helice.core.pagination import get_page
 
@@ -166,7 +166,3 @@ def decisions():
 
 def comment_flags(comment: Comment):
     return CommentFlag.objects.filter(comment=comment).select_related("user", "resolved_by").order_by("created_at")
-
-
-def has_open_flags():
-    return Exists(CommentFlag.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
