@@ -407,3 +407,13 @@ def test_proposal_page_with_100_comments_keeps_its_queries(client, proposal, dja
     with django_assert_num_queries(15):
         response = client.get(proposal.get_absolute_url())
     assert response.status_code == 200 and response.content.decode().count('class="comment') >= 20
+
+
+def test_moderators_find_the_consultation_queue_in_their_menu(client, moderator):
+    from django.urls import reverse
+
+    queue = reverse("participation:moderation")
+    client.force_login(UserFactory(verified=True))
+    assert f'href="{queue}"' not in client.get("/").content.decode()
+    client.force_login(moderator)
+    assert f'href="{queue}"' in client.get("/").content.decode()
