@@ -14,7 +14,9 @@ Two public reference packages provide every fact; nothing is typed by hand:
   (``geometry``). The town hall is used as the commune's centre when it lies
   inside the outline; when it does not (a few published points are misplaced)
   or is missing, the script uses the centroid of the outline instead. The YAML
-  says which method was used for each commune (``centre_method``).
+  says which method was used for each commune (``centre_method``). The same
+  outline gives the commune's area (``area_km2``), computed on the WGS84
+  ellipsoid through an equal-area projection (see :func:`geodesic_area_km2`).
 
 Reproduce (nothing is installed into the project, nothing is committed but the
 YAML)::
@@ -37,6 +39,7 @@ import csv
 import io
 import json
 import lzma
+import math
 import re
 import struct
 import sys
@@ -113,6 +116,47 @@ def _ring_area_centroid(ring):
     return area, (cx / (6.0 * area), cy / (6.0 * area))
 
 
+# WGS84 ellipsoid: semi-major axis (m) and flattening.
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+WGS84_E2 = WGS84_F * (2 - WGS84_F)
+WGS84_E = math.sqrt(WGS84_E2)
+
+
+def authalic_q(latitude_radians: float) -> float:
+    """Snyder's q(phi) (Map Projections, USGS 1395, eq. 3-12): the ellipsoid's
+    area between the equator and the latitude is pi * a^2 * q for a full turn."""
+    s = math.sin(latitude_radians)
+    return (1 - WGS84_E2) * (
+        s / (1 - WGS84_E2 * s * s) - (1 / (2 * WGS84_E)) * math.log((1 - WGS84_E * s) / (1 + WGS84_E * s))
+    )
+
+
+def _ring_area_m2(ring) -> float:
+    """Area of a ring of (longitude, latitude) degrees on the WGS84 ellipsoid:
+    the ring is projected with the cylindrical equal-area projection of the
+    ellipsoid (x = a * lambda, y = a * q / 2, Snyder eq. 10-15), which keeps areas
+    exactly, then measured with the shoelace formula. The edges are taken as
+    straight in the projection: between vertices tens of metres apart the
+    difference with geodesic edges is negligible."""
+    points = [(WGS84_A * math.radians(lon), WGS84_A * authalic_q(math.radians(lat)) / 2) for lon, lat in ring]
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        total += x0 * y1 - x1 * y0
+    return abs(total) / 2
+
+
+def geodesic_area_km2(polygons) -> float:
+    """Area in km2 of a (multi)polygon given as lists of rings of (lon, lat)
+    degrees, the first ring of each polygon its outline, the others its holes."""
+    total = 0.0
+    for rings in polygons:
+        for index, ring in enumerate(rings):
+            area = _ring_area_m2(ring)
+            total += area if index == 0 else -area
+    return total / 1e6
+
+
 def polygon_centroid(polygons):
     """Area-weighted centroid of a (multi)polygon, holes subtracted. At the size of
     a commune, the planar approximation in degrees is far below a map marker."""
@@ -168,15 +212,22 @@ def point_in_polygons(point, polygons) -> bool:
     return inside
 
 
+def outline_of(row):
+    """The commune's outline as a list of polygons (None when the file has none)."""
+    geometry = row.get("geometry") or ""
+    if not geometry or geometry == "\\N":
+        return None
+    kind, value = WKBReader(geometry).geometry()
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"{row['code']}: the outline is a {kind}")
+    return [value] if kind == "Polygon" else value
+
+
 def centre_of(row):
     """(latitude, longitude, method) of a commune's centre: the town hall when its
     published position lies inside the commune's outline (a few published points
     are plainly misplaced), otherwise the centroid of the outline."""
-    polygons = None
-    geometry = row.get("geometry") or ""
-    if geometry and geometry != "\\N":
-        kind, value = WKBReader(geometry).geometry()
-        polygons = [value] if kind == "Polygon" else value
+    polygons = outline_of(row)
     point = row.get("mairie_localisation") or ""
     if point and point != "\\N":
         kind, (lon, lat) = WKBReader(point).geometry()
@@ -204,6 +255,10 @@ def build(args) -> dict:
     for commune in sorted(members, key=lambda c: c["code"]):
         row = positions.get(commune["code"])
         lat, lon, method = centre_of(row) if row else (None, None, None)
+        outline = outline_of(row) if row else None
+        area = round(geodesic_area_km2(outline), 2) if outline else None
+        if area is None:
+            print(f"warning: no outline (hence no area) for {commune['code']} {commune['nom']}", file=sys.stderr)
         if method:
             methods.add(method)
         else:
@@ -219,6 +274,7 @@ def build(args) -> dict:
                 "latitude": round(lat, 5) if lat is not None else None,
                 "longitude": round(lon, 5) if lon is not None else None,
                 "centre_method": method,
+                "area_km2": area,
             }
         )
     return {
@@ -237,6 +293,9 @@ def build(args) -> dict:
                 if "centroid of the outline" in methods
                 else "."
             )
+            + " Areas (km², on the WGS84 ellipsoid through an equal-area projection): computed from "
+            "the commune outline (column geometry) of the same file; the outline is simplified (tens "
+            "of vertices), so an area approximates the official surface (within a few percent)."
             + " Extracted by scripts/extract_communes.py."
         ),
         "communes": communes,

@@ -113,6 +113,9 @@ class Commune(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    # Area in km2, computed from the commune's outline (the file's source says how).
+    # No translated label here: the project catalogue is integrated by the lead.
+    area_km2 = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.01)])
     is_active = models.BooleanField(_("active"), default=True)
     source = models.TextField(_("source of the facts"), blank=True)
 

@@ -138,6 +138,7 @@ COMMUNE_FIELDS = {
     "population_year",
     "latitude",
     "longitude",
+    "area_km2",
     "is_active",
     "source",
     "centre_method",
