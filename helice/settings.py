@@ -263,6 +263,9 @@ SPACES_REMINDER_INTERVAL_DAYS = env.int("SPACES_REMINDER_INTERVAL_DAYS", default
 # The spread over the territory: a commune is "served" when an existing space lies
 # within this distance (km, as the crow flies) of its centre.
 SPACES_SERVED_RADIUS_KM = env.float("SPACES_SERVED_RADIUS_KM", default=5.0)
+# A commune is "less dense" when its density (inhabitants per km²) is below this; unset,
+# below the median density of the territory's communes.
+SPACES_LESS_DENSE_MAX_PER_KM2 = env.float("SPACES_LESS_DENSE_MAX_PER_KM2", default=None)
 # Participation comments (docs/participation.md "Comments, moderation and notifications"):
 # minutes during which an author may edit a comment (every edit is shown); comments and
 # flags per user (rates as in helice.core.ratelimit); top-level comments per page.

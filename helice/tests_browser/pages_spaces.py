@@ -97,3 +97,6 @@ class SpreadPage(BasePage):
 
     def commune_row(self, commune_slug: str) -> Locator:
         return self.page.locator(f"tr#commune-{commune_slug}")
+
+    def less_dense_row(self, commune_slug: str) -> Locator:
+        return self.page.locator(f"tr#less-dense-{commune_slug}")

@@ -22,10 +22,22 @@ def spaces(transactional_db):
     health = SectorFactory(name_fr="Santé", name_en="Health", slug="sante")
     SectorFactory(name_fr="Numérique", name_en="Digital", slug="numerique")
     grenoble = CommuneFactory(
-        name="Grenoble", insee_code="38185", slug="grenoble", latitude=45.18663, longitude=5.73631, population=156140
+        name="Grenoble",
+        insee_code="38185",
+        slug="grenoble",
+        latitude=45.18663,
+        longitude=5.73631,
+        population=156140,
+        area_km2=18.49,
     )
     meylan = CommuneFactory(
-        name="Meylan", insee_code="38229", slug="meylan", latitude=45.209, longitude=5.78, population=17000
+        name="Meylan",
+        insee_code="38229",
+        slug="meylan",
+        latitude=45.209,
+        longitude=5.78,
+        population=17000,
+        area_km2=12.54,
     )
     operator = OrganizationFactory(name="Technopole des Alpes")
     nursery = SpaceFactory(
@@ -115,6 +127,8 @@ def test_company_path_and_spread_pages(tab, spaces):
     expect(spread.commune_row("meylan")).to_contain_text("Pépinière santé du parc")
     expect(spread.page.locator(".leaflet-container")).to_be_visible()
     expect(spread.main).to_contain_text("quartiers prioritaires")
+    # Two communes: the median density is their mean; Meylan, below it, is less dense and served.
+    expect(spread.less_dense_row("meylan")).to_contain_text("desservie (un espace à moins de 5 km)")
 
 
 def test_english_list_page(tab, spaces):

@@ -92,3 +92,59 @@ def test_spread_nearest_space_of_each_kind_and_ratios(settings):
     assert [row.commune.name for row in result.unserved] == ["Lointaine"]
     assert result.spaces_unlocated == 1
     assert result.spaces_counted == 3
+
+
+def _row(name, population, area):
+    commune = CommuneFactory.build(name=name, population=population, area_km2=area)
+    return geography.CommuneSpread(commune=commune)
+
+
+def test_density_is_population_over_area_and_unknown_without_either():
+    assert _row("A", 18000, 18.0).density == pytest.approx(1000)
+    assert _row("B", None, 18.0).density is None
+    assert _row("C", 18000, None).density is None
+
+
+def test_less_dense_is_below_the_median_or_below_the_setting():
+    rows = [_row("Dense", 8000, 2), _row("Moyenne", 500, 1), _row("Rurale", 100, 10), _row("Sans aire", 900, None)]
+    # Known densities 4000, 500, 10: the median is 500; strictly below it, Rurale only.
+    assert geography.classify_density(rows) == 500
+    assert [row.is_less_dense for row in rows] == [False, False, True, None]
+    assert geography.classify_density(rows, 1000.0) == 1000
+    assert [row.is_less_dense for row in rows] == [False, True, True, None]
+    assert geography.classify_density([_row("Sans aire", 900, None)]) is None
+
+
+@pytest.mark.django_db
+def test_spread_lists_less_dense_communes_least_dense_first_with_served_or_not(settings):
+    settings.SPACES_SERVED_RADIUS_KM = 5
+    settings.SPACES_LESS_DENSE_MAX_PER_KM2 = None
+    CommuneFactory(name="Grenoble", latitude=GRENOBLE[0], longitude=GRENOBLE[1], population=156000, area_km2=18.5)
+    echirolles = CommuneFactory(
+        name="Échirolles", latitude=ECHIROLLES[0], longitude=ECHIROLLES[1], population=37500, area_km2=7.8
+    )
+    # 4.5 km from Échirolles' town hall: served; 20 km away: not served.
+    CommuneFactory(name="Proche", latitude=GRENOBLE[0], longitude=GRENOBLE[1], population=300, area_km2=10)
+    CommuneFactory(name="Lointaine", latitude=45.0, longitude=5.9, population=100, area_km2=20)
+    CommuneFactory(name="Sans aire", latitude=45.0, longitude=5.9, population=100, area_km2=None)
+    SpaceFactory(
+        name="Fablab", kind=SpaceKind.FABLAB, commune=echirolles, latitude=ECHIROLLES[0], longitude=ECHIROLLES[1]
+    )
+
+    result = geography.spread()
+    # Known densities 8432, 4808, 30, 5: median (4808 + 30) / 2 = 2419.
+    assert result.threshold_is_median is True
+    assert result.density_threshold == pytest.approx((37500 / 7.8 + 30) / 2)
+    assert result.density_unknown == 1
+    assert [row.commune.name for row in result.less_dense] == ["Lointaine", "Proche"]
+    proche, lointaine = result.less_dense[1], result.less_dense[0]
+    assert proche.nearest_any_space.name == "Fablab"
+    assert proche.nearest_any_km == pytest.approx(4.522, abs=0.002)
+    assert proche.is_served is True
+    assert lointaine.is_served is False
+    assert [row.commune.name for row in result.less_dense_unserved] == ["Lointaine"]
+
+    settings.SPACES_LESS_DENSE_MAX_PER_KM2 = 10
+    result = geography.spread()
+    assert result.threshold_is_median is False
+    assert [row.commune.name for row in result.less_dense] == ["Lointaine"]

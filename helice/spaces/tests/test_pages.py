@@ -241,6 +241,35 @@ def test_spread_page_renders_and_says_what_it_cannot_show(client, territory):
     assert "Au centre" in html
 
 
+def test_spread_page_names_the_less_dense_communes_served_or_not(client, settings, django_assert_num_queries):
+    settings.SPACES_SERVED_RADIUS_KM = 5
+    settings.SPACES_LESS_DENSE_MAX_PER_KM2 = None
+    grenoble = CommuneFactory(
+        name="Grenoble", slug="grenoble", latitude=45.18663, longitude=5.73631, population=156000, area_km2=18.5
+    )
+    CommuneFactory(name="Meylan", slug="meylan", latitude=45.209, longitude=5.78, population=17000, area_km2=12.5)
+    CommuneFactory(name="Sarcenas", slug="sarcenas", latitude=45.28, longitude=5.76, population=200, area_km2=10)
+    SpaceFactory(name="Au centre", commune=grenoble, latitude=45.18663, longitude=5.73631)
+    with django_assert_num_queries(2):
+        response = client.get(reverse("spaces:spread"))
+    html = response.content.decode()
+    # Densities 8432, 1360, 20: the median is 1360, so Sarcenas alone is less dense, 10.6 km away.
+    section = html[html.index('id="less-dense-heading"') :]
+    assert 'id="less-dense-sarcenas"' in section and 'id="less-dense-meylan"' not in section
+    row = section[
+        section.index('id="less-dense-sarcenas"') : section.index("</tr>", section.index("less-dense-sarcenas"))
+    ]
+    assert "Au centre" in row and "non desservie (aucun espace à moins de 5 km)" in row
+    assert "1 commune est moins dense (moins de 1360 habitants au km²)" in html
+    assert "densité médiane des communes du territoire" in html
+    assert "quartiers prioritaires" in html  # still not measurable: no source gives them
+    points = {p["name"]: p for p in response.context["map_points"]}
+    assert points["Sarcenas"]["commune"] == (
+        "commune moins dense (20 habitants/km²) · non desservie : aucun espace à moins de 5 km"
+    )
+    assert points["Meylan"]["commune"] == "desservie : un espace à moins de 5 km"
+
+
 def test_english_pages(client, territory):
     space = SpaceFactory(name="Pépinière", name_en="Nursery", kind=SpaceKind.NURSERY)
     response = client.get("/en" + space.get_absolute_url(), follow=True)
