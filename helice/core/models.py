@@ -115,7 +115,7 @@ class Commune(models.Model):
     )
     # Area in km2, computed from the commune's outline (the file's source says how).
     # No translated label here: the project catalogue is integrated by the lead.
-    area_km2 = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.01)])
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True, validators=[MinValueValidator(0.01)])
     is_active = models.BooleanField(_("active"), default=True)
     source = models.TextField(_("source of the facts"), blank=True)
 

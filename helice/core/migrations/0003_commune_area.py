@@ -13,6 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="commune",
             name="area_km2",
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0.01)]),
+            field=models.FloatField(
+                verbose_name="area (km²)",
+                blank=True,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0.01)],
+            ),
         ),
     ]
