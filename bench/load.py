@@ -510,15 +510,17 @@ def start_gunicorn(args) -> subprocess.Popen:
         print(f"Flushed the shared cache {cache_url}", flush=True)
     print("Starting:", " ".join(command), flush=True)
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.time() + 30
+    # Workers import the whole project before answering: on a busy shared machine that
+    # can take more than half a minute.
+    deadline = time.time() + 120
     while time.time() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        if probe("127.0.0.1", args.port, "/bench/ping", timeout=1) == 200:
+        if probe("127.0.0.1", args.port, "/bench/ping", timeout=5) == 200:
             return server
         time.sleep(0.3)
     stop_gunicorn(server)
-    raise SystemExit("gunicorn did not answer /bench/ping within 30 s")
+    raise SystemExit("gunicorn did not answer /bench/ping within 120 s")
 
 
 def stop_gunicorn(server: subprocess.Popen) -> None:
