@@ -29,6 +29,8 @@ not take part (the pages show it instead of a form)."""
 from __future__ import annotations
 
 import rules
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from helice.core.roles import is_moderator, is_strategy_manager
@@ -43,7 +45,8 @@ ANONYMOUS, INACTIVE, UNVERIFIED, BLOCKED = "anonymous", "inactive", "unverified"
 
 def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
     """(reason the account may not take part or None, the active block if any).
-    Two queries at most per user object, then cached on it."""
+    One query per user object (a second one only to read an active block), then
+    cached on it: every opinion written asks it."""
     if not getattr(user, "is_authenticated", False):
         return ANONYMOUS, None
     cached = getattr(user, "_helice_participation", None)
@@ -54,11 +57,24 @@ def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
     result: tuple[str | None, ParticipationBlock | None]
     if not user.is_active or getattr(user, "deleted_at", None):
         result = (INACTIVE, None)
-    elif not EmailAddress.objects.filter(user=user, verified=True).exists():
-        result = (UNVERIFIED, None)
     else:
-        block = ParticipationBlock.objects.filter(user=user, lifted_at__isnull=True).first()
-        result = (BLOCKED, block) if block is not None and block.is_active() else (None, None)
+        verified, blocked = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(
+                verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
+                blocked=Exists(ParticipationBlock.objects.filter(user=OuterRef("pk"), lifted_at__isnull=True)),
+            )
+            .values_list("verified", "blocked")
+            .first()
+        ) or (False, False)
+        if not verified:
+            result = (UNVERIFIED, None)
+        elif blocked:
+            block = ParticipationBlock.objects.filter(user=user, lifted_at__isnull=True).first()
+            result = (BLOCKED, block) if block is not None and block.is_active() else (None, None)
+        else:
+            result = (None, None)
     user._helice_participation = result
     return result
 

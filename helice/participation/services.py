@@ -67,12 +67,20 @@ def _refresh_counters(proposal: Proposal) -> None:
     proposal.refresh_from_db(fields=list(COUNTER_FIELDS.values()))
 
 
+def _set_counters(proposal: Proposal, locked: Proposal, moves: dict[str, int]) -> None:
+    """Give the caller's ``proposal`` the counters as this write left them: the
+    values read under the row lock plus the moves (no query after the commit)."""
+    for field in COUNTER_FIELDS.values():
+        setattr(proposal, field, getattr(locked, field) + moves.get(field, 0))
+
+
 def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
     """Give or change ``user``'s opinion on ``proposal``. Refused (PermissionDenied,
     with the reason) when they may not give one; ParticipationError for a value
     other than agree / mixed / disagree. Returns the opinion as stored."""
     if value not in OpinionValue.values:
         raise ParticipationError({"value": _("Choose agree, mixed or disagree.")})
+    moves: dict[str, int] = {}
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -91,6 +99,7 @@ def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
                         created_at=now,
                         updated_at=now,
                     )
+                    moves = {COUNTER_FIELDS[value]: 1}
                     Proposal.objects.filter(pk=locked.pk).update(
                         **{COUNTER_FIELDS[value]: F(COUNTER_FIELDS[value]) + 1}
                     )
@@ -99,6 +108,7 @@ def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
                     opinion.value, opinion.updated_at = value, now
                     opinion.participant_category = user.participant_category or ""
                     opinion.save(update_fields=["value", "updated_at", "participant_category"])
+                    moves = {COUNTER_FIELDS[old]: -1, COUNTER_FIELDS[value]: 1}
                     Proposal.objects.filter(pk=locked.pk).update(
                         **{
                             COUNTER_FIELDS[old]: F(COUNTER_FIELDS[old]) - 1,
@@ -112,7 +122,7 @@ def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
             if attempt:
                 raise
             logger.warning("opinion_set: unique constraint hit for proposal %s, retrying", proposal.pk)
-    _refresh_counters(proposal)
+    _set_counters(proposal, locked, moves)
     return opinion
 
 
@@ -131,7 +141,7 @@ def opinion_withdraw(*, proposal: Proposal, user) -> bool:
         opinion.delete()
         field = COUNTER_FIELDS[opinion.value]
         Proposal.objects.filter(pk=locked.pk).update(**{field: F(field) - 1})
-    _refresh_counters(proposal)
+    _set_counters(proposal, locked, {field: -1})
     return True
 
 

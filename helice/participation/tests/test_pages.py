@@ -161,7 +161,7 @@ def test_consultation_list_query_count(client, consultation, participant, django
     for n in range(30):
         proposal = ProposalFactory(consultation=consultation, title_fr=f"Proposition {n}")
         OpinionFactory(proposal=proposal, value="mixed")
-    with django_assert_num_queries(16):  # 15, and the follow button (views_notifications)
+    with django_assert_num_queries(15):  # 14, and the follow button (views_notifications)
         assert client.get("/concertation/innovation/", {"sort": "supported"}).status_code == 200
 
 

@@ -146,6 +146,6 @@ def test_refusals_say_why():
 def test_account_status_is_asked_once_per_user_object(django_assert_num_queries):
     user = make_account("company")
     consultations = [ConsultationFactory() for _ in range(3)]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         for consultation in consultations:
             assert user.has_perm("participation.take_part", consultation)
