@@ -250,15 +250,15 @@ def test_proposal_page_with_100_comments_keeps_its_queries(client, proposal, dja
     client.force_login(user)
     client.get(thread(proposal))  # sessions, caches
     # session, user, proposal, comment count, page of comments, replies, roles, account
-    # status (e-mail, block), follow, flags of the user, Django's permissions (2)
-    with django_assert_num_queries(13):
+    # status (e-mail and block in one query), follow, flags of the user, Django's permissions (2)
+    with django_assert_num_queries(12):
         response = client.get(thread(proposal))
     assert response.status_code == 200
     assert response.content.decode().count('class="comment') >= 20
     moderator = UserFactory(verified=True, moderator=True)
     client.force_login(moderator)
     client.get(thread(proposal))
-    with django_assert_num_queries(12):  # + the open flags; the role answers before Django's permissions
+    with django_assert_num_queries(11):  # + the open flags; the role answers before Django's permissions
         assert client.get(thread(proposal)).status_code == 200
 
 

@@ -223,8 +223,8 @@ def test_proposal_page_query_count(client, consultation, participant, django_ass
     for category in ("citizen", "company", "student"):
         OpinionFactory(proposal=proposal, user=UserFactory(verified=True, participant_category=category))
     # 9, and the comments' section: the count of comments (none: no rows read), the
-    # account's status (verified address, block) for the comment form, the follow button
-    with django_assert_num_queries(13):
+    # account's status (verified address and block, one query) for the comment form, the follow button
+    with django_assert_num_queries(12):
         assert client.get(url(proposal)).status_code == 200
 
 
