@@ -85,7 +85,7 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ("commune",)
     search_fields = ("title_fr", "title_en", "slug", "uid", "organisers__name", "source_uid")
     prepopulated_fields = {"slug": ("title_fr",)}
-    autocomplete_fields = ("organisers", "partners_present", "commune", "series", "source_feed")
+    autocomplete_fields = ("organisers", "partners_present", "commune", "space", "series", "source_feed")
     filter_horizontal = ("sectors",)
     inlines = [TimeSlotInline]
     readonly_fields = ("uid", "sequence", "starts_at", "ends_at", "created_at", "updated_at", "search_document")
@@ -111,6 +111,7 @@ class EventAdmin(admin.ModelAdmin):
                     "attendance",
                     "online_url",
                     "scope",
+                    "space",
                     "venue_name",
                     "address",
                     "postal_code",

@@ -32,6 +32,10 @@ class SlotItem(Schema):
 
 class PlaceItem(Schema):
     scope: str = Field(description="local (the territory), france (elsewhere in France), abroad, or empty: not given.")
+    space: str | None = Field(
+        description="Slug of the space it is held in; the address and position are the space's "
+        "when the event gives none of its own."
+    )
     venue: str
     address: str
     postal_code: str
@@ -92,6 +96,7 @@ class FilterQuery(Schema):
     status: list[str] = Field([], description="Event statuses.")
     country: list[str] = Field([], description="ISO country codes.")
     where: str = Field("", description="here (France), abroad, or empty for both.")
+    space: str = Field("", description="Slug of a published space: the events held there (400 when unknown).")
     free: bool = Field(False, description="Only events known to be free.")
     du: str = Field("", description="From this day (YYYY-MM-DD). Without dates: the events not over yet.")
     au: str = Field("", description="Until this day (YYYY-MM-DD), inclusive.")
@@ -116,6 +121,7 @@ def _slot(slot) -> dict:
 
 
 def _item(e, request: HttpRequest, detail: bool = False) -> dict:
+    place = e.place
     data = {
         "uid": e.uid,
         "slug": e.slug,
@@ -128,14 +134,15 @@ def _item(e, request: HttpRequest, detail: bool = False) -> dict:
         "attendance": e.attendance,
         "place": {
             "scope": e.scope,
-            "venue": e.venue_name,
-            "address": e.address,
-            "postal_code": e.postal_code,
-            "commune": e.commune.insee_code if e.commune_id else None,
-            "city": e.commune.name if e.commune_id else e.city,
+            "space": place.space.slug if place.space else None,
+            "venue": place.name,
+            "address": place.address,
+            "postal_code": place.postal_code,
+            "commune": place.commune.insee_code if place.commune else None,
+            "city": place.locality,
             "country": e.country.code or "",
-            "latitude": e.latitude,
-            "longitude": e.longitude,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
         },
         "abroad": e.is_abroad,
         "organisers": [{"slug": o.slug, "name": o.name} for o in e.organisers.all()],
@@ -168,7 +175,9 @@ def _item(e, request: HttpRequest, detail: bool = False) -> dict:
 def event_list(request, filters: Query[FilterQuery]):
     raw = filters.dict()
     data = {name: raw[name] for name in MULTI}
-    data.update(q=raw["q"], where=raw["where"], free="on" if raw["free"] else "", du=raw["du"], au=raw["au"])
+    data.update(
+        q=raw["q"], where=raw["where"], space=raw["space"], free="on" if raw["free"] else "", du=raw["du"], au=raw["au"]
+    )
     form = EventFilterForm(data)
     if not form.is_valid():
         raise HttpError(400, form.error_text())

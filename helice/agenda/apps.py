@@ -48,6 +48,24 @@ class AgendaConfig(AppConfig):
             )
 
         sections.register("search", search_events)
+
+        def space_events(space):
+            """The upcoming events held in the space, on its page (one query)."""
+            rows = selectors.events_at(space)
+            if not rows:
+                return None
+            return sections.Section(
+                title=_("Upcoming events here"),
+                template="agenda/_space_events.html",
+                items={
+                    "events": rows[: selectors.SPACE_EVENTS_SHOWN],
+                    "space": space,
+                    "more": len(rows) > selectors.SPACE_EVENTS_SHOWN,
+                },
+                order=30,
+            )
+
+        sections.register("spaces.Space", space_events)
         versioning.connect_signals()
 
         # Partner content: the organisers' members propose and edit their events
@@ -64,7 +82,7 @@ class AgendaConfig(AppConfig):
             Event,
             adapter_class=EventAdapter,
             fields=[*PARTNER_EDITABLE_FIELDS, TIME_SLOTS],
-            natural_keys={"sectors": "slug", "commune": "insee_code"},
+            natural_keys={"sectors": "slug", "commune": "insee_code", "space": "slug"},
             organization=lambda event: event.organisers.order_by("id").first(),
             trusted=lambda event: any(o.is_trusted for o in event.organisers.all()),
             after_apply=lambda event: services.event_after_change(event=event),

@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from helice.core.search import MAX_QUERY_LENGTH
 from helice.directory.forms import FacetValuesField
+from helice.spaces.models import Space
 
 from .models import Audience, EventKind, EventStatus
 from .selectors import EventFilters, Where
 
 MULTI = ("kind", "sector", "audience", "organiser", "status", "country")
-SINGLE = ("q", "where", "free", "du", "au")
+SINGLE = ("q", "where", "space", "free", "du", "au")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -43,6 +44,7 @@ class EventFilterForm(forms.Form):
         required=False,
         choices=[("", _("Here and abroad")), (Where.HERE, _("In France")), (Where.ABROAD, _("Abroad"))],
     )
+    space = forms.SlugField(label=_("Space"), required=False, max_length=220)
     free = forms.BooleanField(label=_("Free events only"), required=False)
     du = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     au = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -62,6 +64,21 @@ class EventFilterForm(forms.Form):
         self.fields["where"].error_messages["invalid_choice"] = _("“where” is “here”, “abroad” or empty.")
         for name in ("du", "au"):
             self.fields[name].error_messages["invalid"] = _("Dates are written YYYY-MM-DD.")
+        for code in ("invalid", "max_length"):
+            self.fields["space"].error_messages[code] = _("“space” is the last part of a space's address.")
+
+    space_object = None  # the published space of ``space``, once valid
+
+    def clean_space(self):
+        slug = self.cleaned_data.get("space") or ""
+        if not slug:
+            return ""
+        self.space_object = Space.objects.published().filter(slug=slug).only("id", "slug", "name", "name_en").first()
+        if self.space_object is None:
+            raise forms.ValidationError(
+                _("“%(slug)s” is not the address of a published space."), code="unknown_space", params={"slug": slug}
+            )
+        return slug
 
     def clean(self):
         cleaned = super().clean()
@@ -87,6 +104,7 @@ class EventFilterForm(forms.Form):
             status=data.get("status") or [],
             country=data.get("country") or [],
             where=data.get("where") or "",
+            space=data.get("space") or "",
             free=bool(data.get("free")),
             start=data.get("du"),
             end=data.get("au"),
@@ -106,6 +124,8 @@ def filters_query(filters: EventFilters) -> list[tuple[str, str]]:
         pairs += [(name, value) for value in getattr(filters, name)]
     if filters.where:
         pairs.append(("where", filters.where))
+    if filters.space:
+        pairs.append(("space", filters.space))
     if filters.free:
         pairs.append(("free", "on"))
     if filters.start:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.models import Commune, Sector
 from helice.core.sanitize import clean_rich_input
 from helice.core.uploads import SafeImageField
+from helice.directory.models import PublicationStatus
+from helice.spaces.models import Space
 
 from .models import HOME_COUNTRY, PARTNER_EDITABLE_FIELDS, Event, EventKind, known_time_zones
 from .revisions import TIME_SLOTS, slot_from_state, slot_state
@@ -145,6 +147,19 @@ class EventPartnerForm(forms.ModelForm):
         to_field_name="insee_code",
         help_text=_("For an event in the territory."),
     )
+    # A plain select (works without JavaScript): the published spaces, and the
+    # event's own space even if it was unpublished since.
+    space = forms.ModelChoiceField(
+        label=_("Space"),
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        empty_label=_("None of the territory's spaces"),
+        help_text=_(
+            "When it takes place in one of the territory's spaces. Leave the address and the commune "
+            "empty: the space's are shown."
+        ),
+    )
     online_url = forms.URLField(label=_("Online address"), required=False, max_length=500, assume_scheme="https")
     registration_url = forms.URLField(
         label=_("Registration link"), required=False, max_length=500, assume_scheme="https"
@@ -185,6 +200,13 @@ class EventPartnerForm(forms.ModelForm):
         self.fields["sectors"].queryset = Sector.objects.filter(Q(is_active=True) | own_sectors).distinct()
         own_commune = Q(events=event) if event is not None else Q(pk__in=[])
         self.fields["commune"].queryset = Commune.objects.filter(Q(is_active=True) | own_commune).distinct()
+        own_space = Q(events=event) if event is not None else Q(pk__in=[])
+        self.fields["space"].queryset = (
+            Space.objects.filter(Q(status=PublicationStatus.PUBLISHED) | own_space)
+            .distinct()
+            .order_by("name", "id")
+            .only("id", "slug", "name", "name_en")
+        )
         self.fields["country"].initial = HOME_COUNTRY
 
     def clean_description_fr(self):
@@ -205,6 +227,8 @@ class EventPartnerForm(forms.ModelForm):
                 data[name] = sorted(s.slug for s in value or [])
             elif name == "commune":
                 data[name] = value.insee_code if value else None
+            elif name == "space":
+                data[name] = value.slug if value else None
             elif name == "country":
                 data[name] = str(value or "")
             elif name == "is_free":

@@ -58,13 +58,12 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
 
 
 def _location(event: Event) -> str:
-    parts = [event.venue_name, event.address]
-    if event.commune_id:
-        parts.append(" ".join(p for p in (event.postal_code, event.commune.name) if p))
-    elif event.city:
-        parts.append(" ".join(p for p in (event.postal_code, event.city) if p))
-    if event.is_abroad and event.country:
-        parts.append(str(event.country.name))
+    where = event.place  # the space's address when the event is held there
+    parts = [where.name, where.address]
+    if where.locality:
+        parts.append(" ".join(p for p in (where.postal_code, where.locality) if p))
+    if where.abroad and where.country:
+        parts.append(str(where.country.name))
     location = ", ".join(p for p in parts if p)
     if event.is_online and event.online_url:
         location = f"{location} · {event.online_url}" if location else event.online_url
@@ -93,6 +92,7 @@ def vevents(event: Event, request=None) -> list[icalendar.Event]:
     if event.event_status in TITLE_PREFIX_STATUSES:
         title = _("%(status)s: %(title)s") % {"status": event.event_status_label, "title": title}
     location = _location(event)
+    where = event.place
     description = _description(event, url)
     organisers = ", ".join(o.name for o in event.organisers.all())
     components = []
@@ -118,8 +118,8 @@ def vevents(event: Event, request=None) -> list[icalendar.Event]:
             component.add("description", description)
         if location:
             component.add("location", location)
-        if event.has_coordinates:
-            component.add("geo", (event.latitude, event.longitude))
+        if where.has_coordinates and not where.approximate:
+            component.add("geo", (where.latitude, where.longitude))
         if event.kind:
             component.add("categories", [event.kind_label])
         if organisers:
@@ -175,7 +175,7 @@ def _vevent_key(event: Event, request) -> str:
             for s in event.time_slots.all()
         ],
         [o.name for o in event.organisers.all()],
-        event.commune.name if event.commune_id else "",
+        event.place.key(),
         translation.get_language(),
         absolute_url("/", request),
     )

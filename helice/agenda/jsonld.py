@@ -38,23 +38,27 @@ def attendance_mode(event: Event) -> str:
     return SCHEMA + "OfflineEventAttendanceMode"
 
 
-def place(event: Event) -> dict | None:
+def place(event: Event, request=None) -> dict | None:
+    """The schema.org Place of ``event.place``: its space's name, address,
+    position and page when it is held in one of the territory's spaces."""
+    where = event.place
     address = {"@type": "PostalAddress"}
-    if event.country:
-        address["addressCountry"] = event.country.code
-    if event.address:
-        address["streetAddress"] = event.address
-    if event.postal_code:
-        address["postalCode"] = event.postal_code
-    locality = event.commune.name if event.commune_id else event.city
-    if locality:
-        address["addressLocality"] = locality
+    if where.country:
+        address["addressCountry"] = where.country.code
+    if where.address:
+        address["streetAddress"] = where.address
+    if where.postal_code:
+        address["postalCode"] = where.postal_code
+    if where.locality:
+        address["addressLocality"] = where.locality
     data = {"@type": "Place", "address": address}
-    name = event.venue_name or locality
+    name = where.name or where.locality
     if name:
         data["name"] = name
-    if event.has_coordinates:
-        data["geo"] = {"@type": "GeoCoordinates", "latitude": event.latitude, "longitude": event.longitude}
+    if where.has_coordinates and not where.approximate:  # not a commune's centre
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": where.latitude, "longitude": where.longitude}
+    if where.url:
+        data["url"] = absolute_url(where.url, request)
     return data
 
 
@@ -81,7 +85,7 @@ def event(e: Event, request=None) -> dict:
         data["image"] = absolute_url(e.image.url, request)
     locations = []
     if e.is_on_site:
-        locations.append(place(e))
+        locations.append(place(e, request))
     if e.is_online:
         virtual = {"@type": "VirtualLocation"}
         if e.online_url:

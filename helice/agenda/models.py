@@ -19,6 +19,7 @@ import datetime
 import functools
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -245,6 +246,7 @@ PARTNER_EDITABLE_FIELDS = [
     "attendance",
     "online_url",
     "scope",
+    "space",
     "venue_name",
     "address",
     "postal_code",
@@ -268,6 +270,48 @@ PARTNER_EDITABLE_FIELDS = [
     "accessibility_en",
     "website",
 ]
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event is (``Event.place``): its own place, or its space's."""
+
+    name: str
+    address: str
+    postal_code: str
+    commune: Commune | None
+    city: str
+    country: object  # django-countries' Country ("" when no source gives it)
+    abroad: bool
+    latitude: float | None
+    longitude: float | None
+    approximate: bool  # the coordinates are only the commune's centre
+    space: object | None  # the published spaces.Space the event takes place in
+    from_space: bool  # the address and the position are the space's
+
+    @property
+    def locality(self) -> str:
+        return self.commune.name if self.commune is not None else self.city
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def url(self) -> str:
+        return self.space.get_absolute_url() if self.space is not None else ""
+
+    @property
+    def label(self) -> str:
+        """In one line: venue (or space), commune or city, and the country abroad."""
+        parts = [self.name, self.locality]
+        if self.abroad and self.country:
+            parts.append(str(self.country.name))
+        return ", ".join(p for p in parts if p)
+
+    def key(self) -> tuple:
+        """Everything it shows (a cache key part)."""
+        return (self.name, self.address, self.postal_code, self.locality, self.latitude, self.longitude, self.url)
 
 
 class EventQuerySet(models.QuerySet):
@@ -349,10 +393,11 @@ class Event(TranslatedFieldsMixin, models.Model):
     )
     online_url = models.URLField(_("online address"), max_length=500, blank=True)
 
-    # Place. A space of the territory (helice.spaces) is not linked yet: the
-    # venue's name and address say where it is. ``scope`` says whether it is in
-    # the territory, elsewhere in France or abroad, even when a source names no
-    # city or country (a fair abroad whose country no source gives).
+    # Place: one of the territory's spaces (helice.spaces), or a venue's name and
+    # address, or a city abroad. ``scope`` says whether it is in the territory,
+    # elsewhere in France or abroad, even when a source names no city or country
+    # (a fair abroad whose country no source gives). What is shown, mapped and
+    # exported is ``Event.place`` (the space's address when the event gives none).
     scope = models.CharField(
         _("where"),
         max_length=10,
@@ -361,6 +406,21 @@ class Event(TranslatedFieldsMixin, models.Model):
         blank=True,
         db_index=True,
         help_text=_("Leave empty when no source says where it takes place."),
+    )
+    # PROTECT: an event whose place is only its space would lose its place without
+    # a word if the space went (and calendars would not be told); a space with
+    # events is unpublished, or its events are moved first.
+    space = models.ForeignKey(
+        "spaces.Space",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("space"),
+        help_text=_(
+            "One of the territory's spaces. With no address, commune or coordinates given here, "
+            "the event is shown at the space's."
+        ),
     )
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("street address"), max_length=255, blank=True)
@@ -570,16 +630,40 @@ class Event(TranslatedFieldsMixin, models.Model):
         )
 
     @property
+    def public_space(self):
+        """The event's space when it is published (a draft space is not shown)."""
+        space = self.space if self.space_id else None
+        return space if space is not None and space.status == PublicationStatus.PUBLISHED else None
+
+    @property
+    def place(self) -> EventPlace:
+        """Where the event is, as every page, feed, export and the API show it.
+        With a published space and no address, commune nor coordinates of its
+        own, the event is at the space's address and position (read from the
+        space, never copied); its venue's name defaults to the space's name."""
+        space = self.public_space
+        own = bool(self.address or self.commune_id or self.has_coordinates)
+        source = self if space is None or own else space
+        precision = getattr(source, "location_precision", "")
+        return EventPlace(
+            name=self.venue_name or (space.display_name if space else ""),
+            address=source.address,
+            postal_code=source.postal_code,
+            commune=source.commune if source.commune_id else None,
+            city="" if source is space else self.city,
+            country=self.country,
+            abroad=self.is_abroad,
+            latitude=source.latitude,
+            longitude=source.longitude,
+            approximate=precision == "commune",
+            space=space,
+            from_space=source is space,
+        )
+
+    @property
     def place_label(self) -> str:
         """Where, in one line: venue, commune or city, and the country abroad."""
-        parts = [self.venue_name]
-        if self.commune_id:
-            parts.append(self.commune.name)
-        elif self.city:
-            parts.append(self.city)
-        if self.is_abroad and self.country:
-            parts.append(str(self.country.name))
-        return ", ".join(p for p in parts if p)
+        return self.place.label
 
     def clean(self):
         super().clean()
@@ -592,8 +676,12 @@ class Event(TranslatedFieldsMixin, models.Model):
             errors["country"] = _("An event abroad is in another country than France (or leave the country empty).")
         if self.scope in HERE_SCOPES and self.country and self.country != HOME_COUNTRY:
             errors["scope"] = _("An event in another country than France is abroad.")
-        if self.attendance == Attendance.ONLINE and (self.address or self.venue_name):
-            errors["attendance"] = _("An event only online has no venue or address; choose “On site and online”.")
+        if self.space_id and self.scope != Scope.LOCAL:
+            errors["space"] = _("A space of the territory is for events in the territory: choose “In the territory”.")
+        if self.attendance == Attendance.ONLINE and (self.address or self.venue_name or self.space_id):
+            errors["attendance"] = _(
+                "An event only online has no venue, address or space; choose “On site and online”."
+            )
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both the latitude and the longitude, or neither.")
         if errors:

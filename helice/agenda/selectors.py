@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -40,6 +40,7 @@ class EventFilters:
     status: list[str] = field(default_factory=list)
     country: list[str] = field(default_factory=list)
     where: str = ""
+    space: str = ""  # a space's slug (forms.EventFilterForm checks that it is published)
     free: bool = False
     start: datetime.date | None = None  # "from": events not over before this day
     end: datetime.date | None = None  # "to": events starting on or before this day
@@ -64,9 +65,13 @@ def _slots_prefetch() -> Prefetch:
     return Prefetch("time_slots", queryset=TimeSlot.objects.order_by("start", "id"))
 
 
+# The space an event takes place in, and the space's commune: its place (Event.place).
+SPACE_RELATIONS = ("space", "space__commune")
+
+
 def with_list_relations(qs: QuerySet) -> QuerySet:
-    """What a row of a list shows: organisers, sectors, time slots, commune."""
-    return qs.select_related("commune", "series").prefetch_related(
+    """What a row of a list shows: organisers, sectors, time slots, commune, space."""
+    return qs.select_related("commune", "series", *SPACE_RELATIONS).prefetch_related(
         Prefetch("organisers", queryset=Organization.objects.only("id", "name", "slug", "acronym", "status")),
         Prefetch("sectors", queryset=Sector.objects.only("id", "slug", "name_fr", "name_en", "position")),
         _slots_prefetch(),
@@ -74,8 +79,8 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
 
 
 def with_feed_relations(qs: QuerySet) -> QuerySet:
-    """What an iCalendar feed writes: organisers' names, time slots, commune."""
-    return qs.select_related("commune").prefetch_related(
+    """What an iCalendar feed writes: organisers' names, time slots, commune, space."""
+    return qs.select_related("commune", *SPACE_RELATIONS).prefetch_related(
         Prefetch("organisers", queryset=Organization.objects.only("id", "name")),
         _slots_prefetch(),
     )
@@ -110,6 +115,8 @@ def _filter(qs: QuerySet, filters: EventFilters) -> QuerySet:
         qs = qs.filter(scope=Scope.ABROAD)
     if filters.country:
         qs = qs.filter(country__in=[c.upper() for c in filters.country])
+    if filters.space:
+        qs = qs.filter(space__slug=filters.space)
     if filters.free:
         qs = qs.filter(is_free=True)
     if filters.q:
@@ -156,7 +163,7 @@ def event_by_slug(slug: str) -> Event | None:
     return (
         Event.objects.published()
         .filter(slug=slug)
-        .select_related("commune", "series")
+        .select_related("commune", "series", *SPACE_RELATIONS)
         .prefetch_related("organisers", "partners_present", "sectors", _slots_prefetch())
         .first()
     )
@@ -254,9 +261,47 @@ def events_of(organization: Organization, *, limit: int = 10) -> tuple[list[Even
         .distinct()
         .order_by("starts_at", "id")
     )
-    rows = list(qs.select_related("commune").prefetch_related(_slots_prefetch())[:limit])
+    rows = list(qs.select_related("commune", *SPACE_RELATIONS).prefetch_related(_slots_prefetch())[:limit])
     count = len(rows) if len(rows) < limit else qs.count()
     return rows, count
+
+
+SPACE_EVENTS_SHOWN = 10
+
+
+def events_at(space, *, limit: int = SPACE_EVENTS_SHOWN) -> list[Event]:
+    """The space's upcoming published events, soonest first, in one query: at
+    most ``limit`` + 1 rows (the extra one says there are more), each with its
+    first time slot (``first_slot``, unsaved) and its number of other dates
+    (``other_dates``) read by subqueries."""
+    first = TimeSlot.objects.filter(event_id=OuterRef("pk")).order_by("start", "id")
+    others = (
+        TimeSlot.objects.filter(event_id=OuterRef("pk"))
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = list(
+        Event.objects.published()
+        .upcoming()
+        .filter(space=space)
+        .order_by("starts_at", "id")
+        .only("id", "slug", "title_fr", "title_en", "event_status", "starts_at")
+        .annotate(
+            slot_start=Subquery(first.values("start")[:1]),
+            slot_end=Subquery(first.values("end")[:1]),
+            slot_all_day=Subquery(first.values("all_day")[:1]),
+            slot_time_zone=Subquery(first.values("time_zone")[:1]),
+            slot_count=Subquery(others),
+        )[: limit + 1]
+    )
+    for event in rows:
+        event.first_slot = TimeSlot(
+            start=event.slot_start, end=event.slot_end, all_day=event.slot_all_day, time_zone=event.slot_time_zone
+        )
+        event.other_dates = (event.slot_count or 1) - 1
+    return rows
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:

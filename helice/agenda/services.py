@@ -28,6 +28,7 @@ SIGNIFICANT_FIELDS = (
     "event_status",
     "attendance",
     "scope",
+    "space_id",
     "venue_name",
     "address",
     "commune_id",

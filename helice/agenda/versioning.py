@@ -1,6 +1,7 @@
 """A version of the agenda's data, changed by every write to events and their
 time slots: the iCalendar feeds are cached under it (and their ETags made
-from it), so a change shows at once and an unchanged feed is served from the
+from it), so a change shows at once (a change of a space too: its events'
+place is the space's) and an unchanged feed is served from the
 cache or answered 304. Organisation names shown in a cached feed may lag by
 the cache's lifetime (an hour)."""
 
@@ -34,9 +35,12 @@ def _changed(sender, **kwargs) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from helice.spaces.models import Space
+
     from .models import Event, TimeSlot
 
-    for model in (Event, TimeSlot):
+    # A space's address and position are its events' place (Event.place).
+    for model in (Event, TimeSlot, Space):
         post_save.connect(_changed, sender=model, dispatch_uid=f"agenda.version.save.{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda.version.delete.{model.__name__}")
     for through in (Event.organisers.through, Event.sectors.through, Event.partners_present.through):

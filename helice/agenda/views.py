@@ -124,6 +124,7 @@ EXPORT_COLUMNS = (
     "country",
     "latitude",
     "longitude",
+    "space",
     "organisers",
     "sectors",
     "audiences",
@@ -138,6 +139,7 @@ def _export_row(event, request) -> list:
     slots = list(event.time_slots.all())
     first = slots[0] if slots else None
     last = max(slots, key=lambda s: s.ends_at) if slots else None
+    where = event.place
 
     def moment(slot, edge):
         if slot is None:
@@ -161,16 +163,17 @@ def _export_row(event, request) -> list:
             first.time_zone if first else "",
             max(len(slots) - 1, 0),
             event.attendance,
-            event.venue_name,
-            event.address,
-            event.postal_code,
-            event.commune.insee_code if event.commune_id else "",
-            event.commune.name if event.commune_id else "",
+            where.name,
+            where.address,
+            where.postal_code,
+            where.commune.insee_code if where.commune else "",
+            where.commune.name if where.commune else "",
             event.city,
             event.scope,
             event.country.code or "",
-            event.latitude if event.latitude is not None else "",
-            event.longitude if event.longitude is not None else "",
+            where.latitude if where.latitude is not None else "",
+            where.longitude if where.longitude is not None else "",
+            where.space.slug if where.space else "",
             "; ".join(o.slug for o in event.organisers.all()),
             "; ".join(s.slug for s in event.sectors.all()),
             "; ".join(event.audiences),
@@ -264,6 +267,7 @@ def event_detail(request, slug):
     event = _published_event(slug)
     context = {
         "event": event,
+        "place": event.place,
         "jsonld": jsonld.event(event, request),
         "image_url": request.build_absolute_uri(event.image.url) if event.image else "",
         "slots": list(event.time_slots.all()),
@@ -312,10 +316,11 @@ def _month_url(day: datetime.date, query: str) -> str:
 
 def _map_point(event) -> dict | None:
     """What the map script needs for one marker (sent with json_script)."""
-    if event.has_coordinates:
-        lat, lon, approximate = event.latitude, event.longitude, False
-    elif event.commune_id and event.commune.latitude is not None:
-        lat, lon, approximate = event.commune.latitude, event.commune.longitude, True
+    where = event.place  # the space's position when the event is held there
+    if where.has_coordinates:
+        lat, lon, approximate = where.latitude, where.longitude, where.approximate
+    elif where.commune is not None and where.commune.latitude is not None:
+        lat, lon, approximate = where.commune.latitude, where.commune.longitude, True
     else:
         return None
     slots = list(event.time_slots.all())
@@ -327,7 +332,7 @@ def _map_point(event) -> dict | None:
         "lat": lat,
         "lon": lon,
         "kind": slot_text(slots[0]) if slots else "",
-        "commune": event.place_label,
+        "commune": where.label,
         "approximate": approximate,
     }
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helice.core import sections
 from helice.core.pagination import PageError, get_page
 from helice.directory.exports import Echo, safe_cell
 from helice.directory.models import LocationPrecision
@@ -203,6 +204,7 @@ def space_detail(request, slug):
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "can_confirm": request.user.has_perm("spaces.confirm_availability", space),
             "can_edit": request.user.has_perm("spaces.edit_space", space),
+            "related_sections": sections.for_object(space),
         },
     )
 
