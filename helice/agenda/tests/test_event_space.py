@@ -232,7 +232,7 @@ def test_the_list_feed_and_api_filter_by_space(client, space):
     assert [i["slug"] for i in client.get(API, {"space": "batiment-totem"}).json()["items"]] == [here.slug]
 
 
-@pytest.mark.parametrize("slug", ["nowhere", "brouillon", "pas un slug", "x" * 300])
+@pytest.mark.parametrize("slug", ["nowhere", "brouillon", "pas un slug", "x" * 300, "<script>alert(1)</script>"])
 def test_an_unknown_space_is_a_400_with_a_message(client, space, slug):
     SpaceFactory(name="Brouillon", slug="brouillon", draft=True)
     for url in (LIST, reverse("agenda:month"), reverse("agenda:map"), FEED, reverse("agenda:export")):
