@@ -307,7 +307,7 @@ def events_at(space, *, limit: int = SPACE_EVENTS_SHOWN) -> list[Event]:
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """Sectors and organisers that published events use (the form's options),
     cached per data version and language: every agenda page shows them."""
-    key = f"agenda:choices:{data_version()}:{get_language()}"
+    key = f"agenda:choices:{data_version()}:{today().isoformat()}:{get_language()}"
     choices = cache.get(key)
     if choices is None:
         choices = _filter_choices()
@@ -316,9 +316,16 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Sectors of published events; organisers of upcoming ones (the select
+    offers those a visitor can still go to; older links keep working)."""
     published = Event.objects.published()
     sectors = Sector.objects.filter(events__in=published).distinct().order_by("position", "slug")
-    organisers = Organization.objects.published().filter(events__in=published).distinct().order_by("name_key", "id")
+    organisers = (
+        Organization.objects.published()
+        .filter(events__in=published.upcoming(day_start(today())))
+        .distinct()
+        .order_by("name_key", "id")
+    )
     return {
         "sector": [(s.slug, s.name) for s in sectors],
         "organiser": [(o.slug, o.name) for o in organisers.only("slug", "name")],

@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -60,3 +61,33 @@ def event_dates(event, limit=3):
         more = ngettext("and %(count)d other date", "and %(count)d other dates", rest) % {"count": rest}
         return format_html("{} {}", shown, more)
     return shown
+
+
+@register.simple_tag
+def organiser_filter(choices, selected):
+    """The organiser filter: one select of the organisers with upcoming events
+    (written in Python: there may be a thousand), then a checked box for each
+    other organiser the query names (``organiser=a&organiser=b``, or an
+    organiser whose events are over), so that old links keep their filter."""
+    names = dict(choices)
+    wanted = [slug for slug in selected if slug]
+    first = next((slug for slug in wanted if slug in names), "")
+    options = [format_html('<option value="">{}</option>', _("All organisers"))]
+    options += [
+        format_html('<option value="{}"{}>{}</option>', slug, " selected" if slug == first else "", name)
+        for slug, name in choices
+    ]
+    select = format_html(
+        '<div class="field"><label for="id_organiser">{}</label>'
+        '<select id="id_organiser" name="organiser">{}</select></div>',
+        _("Organised by"),
+        mark_safe("".join(options)),  # noqa: S308 — each option is escaped by format_html
+    )
+    others = [slug for slug in dict.fromkeys(wanted) if slug != first]
+    boxes = format_html_join(
+        "",
+        '<li><input type="checkbox" id="organiser-{0}" name="organiser" value="{0}" checked>'
+        '<label for="organiser-{0}">{1}</label></li>',
+        ((slug, names.get(slug, slug)) for slug in others),
+    )
+    return format_html("{}{}", select, format_html("<ul>{}</ul>", boxes) if others else "")

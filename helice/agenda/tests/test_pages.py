@@ -389,3 +389,32 @@ def test_english_pages(client):
     html = client.get("/en" + event.get_absolute_url()).content.decode()
     assert "Meetup in English" in html and "In English." in html
     assert Event.objects.count() == 1
+
+
+def test_organiser_filter_is_a_select_of_organisers_with_upcoming_events_and_old_links_work(client):
+    active = OrganizationFactory(name="Actif", slug="actif")
+    other = OrganizationFactory(name="Autre <b>organisateur</b>", slug="autre")
+    past = OrganizationFactory(name="Passé", slug="passe")
+    EventFactory(title_fr="Atelier actif", organisers=[active])
+    EventFactory(title_fr="Atelier autre", organisers=[other])
+    EventFactory(title_fr="Ancien", organisers=[past], slots=[(in_days(-9, 9), in_days(-9, 10))])
+    html = client.get(LIST).content.decode()
+    assert '<select id="id_organiser" name="organiser">' in html and '<label for="id_organiser">' in html
+    assert '<option value="actif">Actif</option>' in html
+    assert "Autre &lt;b&gt;organisateur&lt;/b&gt;" in html and "<b>organisateur" not in html
+    assert 'value="passe"' not in html  # no upcoming event: not offered
+    assert 'type="checkbox" id="organiser-' not in html
+    # One organiser: the select shows it.
+    response = client.get(f"{LIST}?organiser=actif")
+    assert titles(response) == ["Atelier actif"]
+    assert '<option value="actif" selected>Actif</option>' in response.content.decode()
+    # Repeated values (old links): both kept, the second as a checked box the visitor can untick.
+    response = client.get(f"{LIST}?organiser=actif&organiser=autre")
+    assert set(titles(response)) == {"Atelier actif", "Atelier autre"}
+    html = response.content.decode()
+    assert '<option value="actif" selected>' in html
+    assert 'id="organiser-autre" name="organiser" value="autre" checked' in html
+    # An organiser whose events are over is not offered but the link keeps its filter.
+    response = client.get(f"{LIST}?organiser=passe")
+    assert response.status_code == 200 and titles(response) == []
+    assert 'id="organiser-passe" name="organiser" value="passe" checked' in response.content.decode()
