@@ -94,6 +94,25 @@ def proposal_for(consultation: Consultation, slug: str, user=None) -> Proposal |
     return None
 
 
+# The columns an opinion write needs: the address, the state (does it take opinions,
+# who may see it) and the counters the caller is given back.
+OPINION_WRITE_FIELDS = ("id", "consultation_id", "slug", "state", "author_id", *COUNTER_FIELDS.values())
+
+
+def proposal_for_opinion(consultation: Consultation, slug: str, user=None) -> Proposal | None:
+    """``proposal_for`` for the opinion POST: the same visibility rule, only the
+    columns the write needs and no joins (the write's hot path, docs/benchmarks.md)."""
+    proposal = consultation.proposals.only(*OPINION_WRITE_FIELDS).filter(slug=slug).first()
+    if proposal is None or proposal.is_public:
+        return proposal
+    if user is not None and user.is_authenticated:
+        if proposal.author_id == user.pk:
+            return proposal
+        if user.has_perm("participation.moderate") or user.has_perm("participation.decide"):
+            return proposal
+    return None
+
+
 @dataclass(frozen=True)
 class Share:
     value: str

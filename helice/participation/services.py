@@ -63,6 +63,26 @@ def _locked_proposal(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update(of=("self",)).select_related("consultation").get(pk=proposal.pk)
 
 
+def _lock_for_opinion(proposal: Proposal) -> Proposal:
+    """Take ``proposal``'s row lock and read what an opinion write needs under it:
+    the state (does it still take opinions) and the counters. One statement, no
+    join, no model fields beyond these (the write's hot path, docs/benchmarks.md).
+    The consultation is the caller's (the view has just read it), as the join of
+    the former lock read it: unlocked, in the same request."""
+    row = (
+        Proposal.objects.select_for_update()
+        .filter(pk=proposal.pk)
+        .values_list("state", "consultation_id", *COUNTER_FIELDS.values())
+        .get()
+    )
+    locked = Proposal(pk=proposal.pk, state=row[0], consultation_id=row[1])
+    for field, count in zip(COUNTER_FIELDS.values(), row[2:], strict=True):
+        setattr(locked, field, count)
+    consultation = proposal.consultation if proposal.consultation_id == row[1] else None
+    locked.consultation = consultation or Consultation.objects.get(pk=row[1])
+    return locked
+
+
 def _refresh_counters(proposal: Proposal) -> None:
     proposal.refresh_from_db(fields=list(COUNTER_FIELDS.values()))
 
@@ -84,15 +104,15 @@ def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
     for attempt in range(2):
         try:
             with transaction.atomic():
-                locked = _locked_proposal(proposal)
+                locked = _lock_for_opinion(proposal)
                 reason = participation_rules.refusal(user, locked.consultation, locked)
                 if reason:
                     raise PermissionDenied(reason)
                 now = timezone.now()
-                opinion = Opinion.objects.filter(proposal=locked, user=user).first()
+                opinion = Opinion.objects.filter(proposal_id=locked.pk, user_id=user.pk).first()
                 if opinion is None:
                     opinion = Opinion.objects.create(
-                        proposal=locked,
+                        proposal=proposal,
                         user=user,
                         value=value,
                         participant_category=user.participant_category or "",
@@ -131,11 +151,11 @@ def opinion_withdraw(*, proposal: Proposal, user) -> bool:
     while they may give one; blocked accounts cannot withdraw either (their
     opinions stay counted until a moderator decides)."""
     with transaction.atomic():
-        locked = _locked_proposal(proposal)
+        locked = _lock_for_opinion(proposal)
         reason = participation_rules.refusal(user, locked.consultation, locked)
         if reason:
             raise PermissionDenied(reason)
-        opinion = Opinion.objects.filter(proposal=locked, user=user).first()
+        opinion = Opinion.objects.filter(proposal_id=locked.pk, user_id=user.pk).first()
         if opinion is None:
             return False
         opinion.delete()

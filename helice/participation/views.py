@@ -165,8 +165,14 @@ def opinion(request, consultation, slug):
     """Give, change or withdraw one's opinion. With htmx the opinion block is sent
     back (with a message in it); without, a redirect to the proposal's page."""
     consultation = _consultation(consultation)
-    proposal = _proposal(consultation, slug, request.user)
     htmx = bool(request.headers.get("HX-Request"))
+    if htmx:  # the opinion block is rendered again: the whole proposal
+        proposal = _proposal(consultation, slug, request.user)
+    else:  # a redirect: only the columns the write needs (the full one if the form comes back)
+        proposal = selectors.proposal_for_opinion(consultation, slug, request.user)
+        if proposal is None:
+            raise Http404(_("No proposal has this address."))
+        proposal.consultation = consultation
     if not request.user.is_authenticated and not htmx:
         return redirect_to_login(proposal.get_absolute_url())
     form = OpinionForm(request.POST)
@@ -193,6 +199,7 @@ def opinion(request, consultation, slug):
         # htmx swaps only 2xx answers by default: the block with its error is a 200.
         return render(request, "participation/_opinion.html", context)
     if status != 200:
+        proposal = _proposal(consultation, slug, request.user)
         context = _proposal_context(request, proposal)
         context.update(notice=notice, notice_is_error=True, jsonld=jsonld.proposal(proposal, request))
         return render(request, "participation/proposal.html", context, status=status)
