@@ -109,6 +109,9 @@ def clean_rich_input(text: str | None) -> str:
     return sanitize_html(text) if _LOOKS_LIKE_MARKUP.search(text) else text
 
 
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|pre|ul|ol|tr|td|th|dd|dt)\s*>", re.IGNORECASE)
+
+
 def plain_text(text: str | None) -> str:
     """A rich-text value as plain text: tags removed, entities decoded. For places
     that are not HTML (meta descriptions, JSON-LD, search, list excerpts)."""
@@ -116,4 +119,8 @@ def plain_text(text: str | None) -> str:
         return ""
     if not _LOOKS_LIKE_MARKUP.search(text) and "&" not in text:
         return text
-    return html_lib.unescape(strip_tags(text))
+    # Paragraphs, list items and line breaks stay apart ("Fin.</p><p>Début" is
+    # not "Fin.Début"): each block's end becomes a line break before tags go.
+    text = _BLOCK_END.sub("\n", text)
+    lines = (line.strip() for line in html_lib.unescape(strip_tags(text)).split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -86,3 +86,19 @@ def test_the_rich_filter_renders_allowed_markup_and_neutralises_the_rest():
         Context({"value": '<p>ok <a href="javascript:x" onclick="y">l</a></p><script>z</script>'})
     )
     assert rendered == f'<p>ok <a rel="{LINK_REL}">l</a></p>'
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<p>Fin.</p><p>Début</p>", "Fin.\nDébut"),
+        ("<ul><li>Un</li><li>Deux</li></ul>", "Un\nDeux"),
+        ("Ligne<br>suivante<br/>et <strong>gras</strong> &amp; co", "Ligne\nsuivante\net gras & co"),
+        ("Texte sans balise", "Texte sans balise"),
+        ("", ""),
+    ],
+)
+def test_plain_text_keeps_blocks_apart(markup, text):
+    from helice.core.sanitize import plain_text
+
+    assert plain_text(markup) == text
