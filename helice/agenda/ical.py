@@ -26,6 +26,7 @@ from collections import OrderedDict
 
 import icalendar
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -128,7 +129,7 @@ def vevents(event: Event, request=None) -> list[icalendar.Event]:
     return components
 
 
-def calendar(events, *, name: str, request=None) -> bytes:
+def calendar(events, *, name: str, request=None, description: str = "", texts: list[bytes] | None = None) -> bytes:
     """A VCALENDAR of ``events`` (with their time slots, organisers and commune
     loaded), as bytes with CRLF line endings and folded lines.
 
@@ -142,12 +143,18 @@ def calendar(events, *, name: str, request=None) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("name", name)
     cal.add("x-wr-calname", name)
+    if description:
+        cal.add("x-wr-caldesc", description)
     cal.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
-    body = b"".join(_vevent_texts(events, request))
-    starts = [slot.start for event in events for slot in event.time_slots.all()]
-    if starts:
+    body = b"".join(_vevent_texts(events, request) if texts is None else texts)
+    if texts is None:
+        starts = [slot.start for event in events for slot in event.time_slots.all()]
         ends = [slot.ends_at for event in events for slot in event.time_slots.all()]
+    else:  # the events' own first start and last end (the same years)
+        starts = [event.starts_at for event in events if event.starts_at]
+        ends = [event.ends_at for event in events if event.ends_at]
+    if starts:
         # A VTIMEZONE for each zone the events name, for the years they cover
         # (vtimezone.py says why not icalendar's own), before the events.
         for zone in sorted({m.decode() for m in TZID.findall(body)}):
@@ -184,9 +191,8 @@ def _vevent_key(event: Event, request) -> str:
 
 def _vevent_texts(events: list[Event], request) -> list[bytes]:
     """The serialised VEVENTs of each event, from this process's memo (least
-    recently used first out) or written now. Kept in the process rather than
-    the shared cache: a feed holds up to a thousand events, which would push
-    the other parts' entries out of a small cache."""
+    recently used first out) or written now (``feed`` shares them through the
+    cache; this memo spares rewriting them when only the data version moved)."""
     texts = []
     for event in events:
         key = _vevent_key(event, request)
@@ -204,8 +210,58 @@ def _vevent_texts(events: list[Event], request) -> list[bytes]:
     return texts
 
 
+SHARED_VEVENT_SECONDS = 24 * 3600
+
+
+def _shared_key(event: Event, version: str, base: str) -> str:
+    """The event's VEVENTs in the shared cache: its row's id, revision and last
+    change, the agenda's data version (a change to its time slots, organisers
+    or space bumps it), the language and the site's address."""
+    stamp = event.updated_at.isoformat()
+    site = hashlib.sha256(base.encode()).hexdigest()[:12]
+    return f"agenda:vevent:{event.pk}:{event.sequence}:{stamp}:{version}:{translation.get_language()}:{site}"
+
+
+def feed(events: list[Event], *, name: str, description: str, load, request=None) -> bytes:
+    """A feed of ``events`` (bare rows, in order) whose VEVENTs come from the
+    shared cache (Redis in production: every worker and every filter reuses
+    them); the missing events only are loaded with their relations by
+    ``load(ids)`` and written (through this process's memo)."""
+    from .versioning import data_version
+
+    version, base = data_version(), absolute_url("/", request)
+    keys = [_shared_key(event, version, base) for event in events]
+    found = cache.get_many(keys) if keys else {}
+    missing = [event.pk for event, key in zip(events, keys, strict=True) if key not in found]
+    if missing:
+        loaded = {event.pk: event for event in load(missing)}
+        written = dict(zip(missing, _vevent_texts([loaded[pk] for pk in missing], request), strict=True))
+        fresh = {key: written[event.pk] for event, key in zip(events, keys, strict=True) if event.pk in written}
+        cache.set_many(fresh, SHARED_VEVENT_SECONDS)
+        found.update(fresh)
+    return calendar(events, name=name, request=request, description=description, texts=[found[key] for key in keys])
+
+
 def event_file(event: Event, request=None) -> bytes:
     return calendar([event], name=event.title, request=request)
+
+
+def feed_max_events() -> int:
+    """Setting ``AGENDA_FEED_MAX_EVENTS``: the most events a feed holds (500)."""
+    return getattr(settings, "AGENDA_FEED_MAX_EVENTS", 500)
+
+
+def feed_past_days() -> int:
+    """Setting ``AGENDA_FEED_PAST_DAYS``: how long a feed keeps an event once over (30)."""
+    return getattr(settings, "AGENDA_FEED_PAST_DAYS", 30)
+
+
+def feed_bound() -> str:
+    """What a feed holds, said in the feed (X-WR-CALDESC) and on the page."""
+    return _(
+        "The events not over yet and those of the last %(days)d days that match the filters, "
+        "at most %(max)d (the soonest)."
+    ) % {"days": feed_past_days(), "max": feed_max_events()}
 
 
 def feed_name() -> str:

@@ -153,6 +153,26 @@ def event_search(filters: EventFilters, *, now: datetime.datetime | None = None)
     return qs.order_by("starts_at", "id")
 
 
+def feed_events(
+    filters: EventFilters, *, limit: int, past_days: int, now: datetime.datetime | None = None
+) -> list[Event]:
+    """The events of an iCalendar feed, in start order, without relations (the
+    feed's VEVENTs are cached per event): at most ``limit``, the soonest not
+    over yet first, then, while there is room and no date range is asked,
+    those that ended in the last ``past_days`` days (so that a subscribed
+    calendar does not drop an event the moment it ends)."""
+    now = now or timezone.now()
+    rows = list(event_search(filters, now=now)[:limit])
+    if not filters.has_dates() and len(rows) < limit:
+        recent = (
+            _filter(Event.objects.published(), filters)
+            .filter(ends_at__lt=now, ends_at__gte=now - datetime.timedelta(days=past_days))
+            .order_by("-ends_at", "-id")
+        )
+        rows = sorted(recent[: limit - len(rows)], key=lambda e: (e.starts_at, e.pk)) + rows
+    return rows
+
+
 def events_to_be_confirmed(filters: EventFilters) -> QuerySet:
     """Published editions whose dates no source gives yet, with the same filters
     (dates aside)."""

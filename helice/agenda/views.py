@@ -25,12 +25,11 @@ from helice.directory.exports import Echo, safe_cell
 
 from . import ical, jsonld, selectors
 from .forms import MULTI, SINGLE, EventFilterForm, filters_query, parse_month
-from .models import Audience, EventKind, EventStatus
+from .models import Audience, Event, EventKind, EventStatus
 from .versioning import data_version
 
 PER_PAGE = 20
 TO_BE_CONFIRMED_SHOWN = 50  # editions with dates to be confirmed, under the first page
-FEED_LIMIT = 1000  # events in one iCalendar feed (the soonest)
 FEED_MAX_AGE = 900  # seconds calendars and proxies may keep a feed
 FEED_CACHE_SECONDS = 3600
 
@@ -98,6 +97,7 @@ def event_list(request):
             more = pending.count() - len(shown) if len(shown) == TO_BE_CONFIRMED_SHOWN else 0
             context["to_be_confirmed_more"] = more
     context["feed_url"] = request.build_absolute_uri(context["links"]["feed"])
+    context["feed_bound"] = ical.feed_bound()
     context["webcal_url"] = "webcal://" + context["feed_url"].split("://", 1)[1]
     return render(request, "agenda/event_list.html", context, status=status)
 
@@ -239,8 +239,14 @@ def event_feed(request):
     key = f"agenda:feed:{digest}"
     body = cache.get(key)
     if body is None:
-        events = selectors.with_feed_relations(selectors.event_search(filters))[:FEED_LIMIT]
-        body = ical.calendar(events, name=ical.feed_name(), request=request)
+        events = selectors.feed_events(filters, limit=ical.feed_max_events(), past_days=ical.feed_past_days())
+        body = ical.feed(
+            events,
+            name=ical.feed_name(),
+            description=ical.feed_bound(),
+            load=lambda ids: selectors.with_feed_relations(Event.objects.filter(pk__in=ids)),
+            request=request,
+        )
         cache.set(key, body, FEED_CACHE_SECONDS)
     return _ical_response(body, "helice-agenda.ics", etag, max_age=FEED_MAX_AGE)
 

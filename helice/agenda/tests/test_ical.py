@@ -222,3 +222,47 @@ def test_vtimezone_matches_zoneinfo_every_hour_of_the_years_covered(zone):
     while instant.year < 2029:
         assert instant.astimezone(reader).utcoffset() == instant.astimezone(reference).utcoffset(), instant
         instant += datetime.timedelta(hours=1)
+
+
+def test_feed_is_bounded_upcoming_first_then_a_short_past_window(client, settings):
+    settings.AGENDA_FEED_MAX_EVENTS = 3
+    settings.AGENDA_FEED_PAST_DAYS = 30
+    EventFactory(title_fr="Fini il y a 40 jours", slots=[(in_days(-40, 9), in_days(-40, 10))])
+    EventFactory(title_fr="Fini il y a 5 jours", slots=[(in_days(-5, 9), in_days(-5, 10))])
+    for n in range(1, 3):
+        EventFactory(title_fr=f"Dans {n} jours", slots=[(in_days(n, 9), in_days(n, 10))])
+    response = client.get(FEED)
+    assert set(by_summary(parse(response))) == {"Fini il y a 5 jours", "Dans 1 jours", "Dans 2 jours"}
+    text = response.content.decode()
+    assert "X-WR-CALDESC:" in text and "30" in text.split("X-WR-CALDESC:", 1)[1].split("\r\n")[0]
+    # More upcoming events than room: the soonest upcoming only, no past one.
+    for n in range(3, 6):
+        EventFactory(title_fr=f"Dans {n} jours", slots=[(in_days(n, 9), in_days(n, 10))])
+    assert set(by_summary(parse(client.get(FEED)))) == {"Dans 1 jours", "Dans 2 jours", "Dans 3 jours"}
+    page = client.get(reverse("agenda:list")).content.decode()
+    assert 'id="feed-bound"' in page and "au plus 3" in page
+
+
+def test_feed_shares_each_event_text_and_a_change_rewrites_it(client, django_assert_num_queries):
+    from django.core.cache import cache
+
+    kind = EventKind.WORKSHOP
+    event = EventFactory(title_fr="Avant", kind=kind, slots=[(in_days(2, 9), in_days(2, 10))])
+    EventFactory(title_fr="Autre", kind=kind, slots=[(in_days(3, 9), in_days(3, 10))])
+    client.get(FEED)
+    keys = [k for k in cache._cache if ":agenda:vevent:" in k]
+    assert len(keys) == 2
+    # Another filter with the same events: the upcoming rows and the recently ended ones
+    # (2 queries, no relations), each event's text from the cache.
+    with django_assert_num_queries(2):
+        calendar = parse(client.get(f"{FEED}?kind={kind}"))
+    assert set(by_summary(calendar)) == {"Avant", "Autre"}
+    event.title_fr = "Après"
+    event.save()
+    assert set(by_summary(parse(client.get(FEED)))) == {"Après", "Autre"}
+    # A time slot changed without the event's row: the data version changes, so does the text.
+    slot = event.time_slots.get()
+    slot.start, slot.end = in_days(4, 9), in_days(4, 10)
+    slot.save()
+    dtstart = by_summary(parse(client.get(FEED)))["Après"].dtstart.value
+    assert dtstart == in_days(4, 9)
