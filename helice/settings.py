@@ -269,6 +269,10 @@ SPACES_LESS_DENSE_MAX_PER_KM2 = env.float("SPACES_LESS_DENSE_MAX_PER_KM2", defau
 # Participation comments (docs/participation.md "Comments, moderation and notifications"):
 # minutes during which an author may edit a comment (every edit is shown); comments and
 # flags per user (rates as in helice.core.ratelimit); top-level comments per page.
+# The agenda's iCalendar feeds: at most this many events, the soonest upcoming first, then
+# those over for at most this many days (docs/agenda.md).
+AGENDA_FEED_MAX_EVENTS = env.int("AGENDA_FEED_MAX_EVENTS", default=500)
+AGENDA_FEED_PAST_DAYS = env.int("AGENDA_FEED_PAST_DAYS", default=30)
 PARTICIPATION_COMMENT_EDIT_MINUTES = env.int("PARTICIPATION_COMMENT_EDIT_MINUTES", default=15)
 PARTICIPATION_COMMENT_RATE = env.str("PARTICIPATION_COMMENT_RATE", default="10/10m/user")
 PARTICIPATION_FLAG_RATE = env.str("PARTICIPATION_FLAG_RATE", default="20/h/user")
