@@ -5,7 +5,6 @@ size, age and sector from the directory."""
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from helice.core.models import Commune, Sector
 from helice.directory.models import HeadcountBand
+from helice.referrals.forms import RequesterForm
 from helice.referrals.services import MESSAGE_MAX_LENGTH
 
 from .models import Service
@@ -32,7 +32,7 @@ def band_for(size: int | None) -> str:
     return HeadcountBand.VERY_LARGE
 
 
-class OrientationRequestForm(forms.Form):
+class OrientationRequestForm(RequesterForm):
     services = forms.ModelMultipleChoiceField(
         label=_("Send my request to"),
         queryset=Service.objects.none(),
@@ -53,18 +53,6 @@ class OrientationRequestForm(forms.Form):
             "Your project, where it stands, what you are looking for. Do not write sensitive data (health, bank details)."
         ),
     )
-    name = forms.CharField(label=_("Your name"), max_length=150)
-    email = forms.EmailField(
-        label=_("Your e-mail address"), max_length=254, help_text=_("To follow your request and receive the answers.")
-    )
-    phone = forms.RegexField(
-        label=_("Phone (optional)"),
-        required=False,
-        max_length=30,
-        regex=r"^[0-9+().\s-]{6,30}$",
-        error_messages={"invalid": _("Enter a phone number (digits, spaces, + . - ( ) only).")},
-    )
-    company_name = forms.CharField(label=_("Company or project name (optional)"), required=False, max_length=200)
     siret = forms.CharField(
         label=_("SIREN or SIRET (optional)"),
         required=False,
@@ -104,8 +92,6 @@ class OrientationRequestForm(forms.Form):
             "I agree that my request and contact details are sent to the organisations chosen, and kept as the privacy page says."
         ),
     )
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
 
     def __init__(self, *args, offered=(), **kwargs):
         from .matching import form_choices
@@ -121,8 +107,6 @@ class OrientationRequestForm(forms.Form):
         ]
         self.fields["sector"].queryset = Sector.objects.filter(is_active=True)
         self.fields["commune"].queryset = Commune.objects.filter(is_active=True).order_by("name")
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4())
 
     def clean_siret(self) -> str:
         value = "".join(ch for ch in self.cleaned_data.get("siret", "") if not ch.isspace())
@@ -155,10 +139,7 @@ class OrientationRequestForm(forms.Form):
         data = self.cleaned_data
         siret = data.get("siret", "")
         return {
-            "name": data["name"],
-            "email": data["email"],
-            "phone": data.get("phone", ""),
-            "company_name": data.get("company_name", ""),
+            **self.requester_data(),
             "siren": siret[:9],
             "siret": siret if len(siret) == 14 else "",
             "headcount_band": data.get("headcount_band", ""),

@@ -1,5 +1,7 @@
 """Forms of the handlers' case page and of the requester's private page."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +73,39 @@ class StatisticsFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("All requests")), *RequestKind.choices]
+
+
+class RequesterForm(forms.Form):
+    """What every request form asks of the person sending it (who they are, how to
+    reach them) and its guards: a submission key (a double click is one request)
+    and a honeypot. The form of each kind (orientation, settlement) adds its own
+    fields and passes ``requester_data()`` with them to ``services.request_create``."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Your e-mail address"), max_length=254, help_text=_("To follow your request and receive the answers.")
+    )
+    phone = forms.RegexField(
+        label=_("Phone (optional)"),
+        required=False,
+        max_length=30,
+        regex=r"^[0-9+().\s-]{6,30}$",
+        error_messages={"invalid": _("Enter a phone number (digits, spaces, + . - ( ) only).")},
+    )
+    company_name = forms.CharField(label=_("Company or project name (optional)"), required=False, max_length=200)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
+
+    def requester_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "email": data["email"],
+            "phone": data.get("phone", ""),
+            "company_name": data.get("company_name", ""),
+        }

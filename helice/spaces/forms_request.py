@@ -6,13 +6,12 @@ kept in the request's ``details`` and read back by ``settlement.describe``."""
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helice.core.models import Commune, Sector
+from helice.referrals.forms import RequesterForm
 from helice.referrals.services import MESSAGE_MAX_LENGTH
 
 from .models import PathPhase, Space, SpaceKind
@@ -24,7 +23,7 @@ MAX_BUDGET_EUR = 10_000_000
 MAX_PEOPLE = 10_000
 
 
-class SettlementRequestForm(forms.Form):
+class SettlementRequestForm(RequesterForm):
     spaces = forms.ModelMultipleChoiceField(
         label=_("Send my request to"),
         queryset=Space.objects.none(),
@@ -84,33 +83,17 @@ class SettlementRequestForm(forms.Form):
             "meeting rooms…). Do not write sensitive data (health, bank details)."
         ),
     )
-    name = forms.CharField(label=_("Your name"), max_length=150)
-    email = forms.EmailField(
-        label=_("Your e-mail address"), max_length=254, help_text=_("To follow your request and receive the answers.")
-    )
-    phone = forms.RegexField(
-        label=_("Phone (optional)"),
-        required=False,
-        max_length=30,
-        regex=r"^[0-9+().\s-]{6,30}$",
-        error_messages={"invalid": _("Enter a phone number (digits, spaces, + . - ( ) only).")},
-    )
-    company_name = forms.CharField(label=_("Company or project name (optional)"), required=False, max_length=200)
     consent = forms.BooleanField(
         label=_(
             "I agree that my request and contact details are sent to the spaces chosen, and kept as the privacy page says."
         ),
     )
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
 
     def __init__(self, *args, offered=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["spaces"].queryset = Space.objects.published().filter(slug__in=[s.slug for s in offered])
         self.fields["sector"].queryset = Sector.objects.filter(is_active=True)
         self.fields["commune"].queryset = Commune.objects.filter(is_active=True).order_by("name")
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4())
 
     def clean_wished_date(self):
         day = self.cleaned_data.get("wished_date")
@@ -142,10 +125,7 @@ class SettlementRequestForm(forms.Form):
             "space_kind": data.get("space_kind", ""),
         }
         return {
-            "name": data["name"],
-            "email": data["email"],
-            "phone": data.get("phone", ""),
-            "company_name": data.get("company_name", ""),
+            **self.requester_data(),
             "sector": data.get("sector"),
             "commune": data.get("commune"),
             "stage": data.get("stage", ""),
