@@ -31,34 +31,10 @@ from .models import (
     Proposal,
     ProposalState,
 )
+from .selectors import Share, shares
 
 PEOPLE_CACHE_SECONDS = 600
 NOT_STATED = ""
-
-
-@dataclass(frozen=True)
-class Share:
-    value: str
-    label: str
-    count: int
-    percent: int  # rounded so that the parts add up to 100 when there is anything
-    offset: int  # where the segment starts on a 0-100 bar
-
-
-def shares(counts: dict[str, int], labels: dict[str, str]) -> list[Share]:
-    """Counts in the order of ``labels`` as whole percentages adding up to 100
-    (largest remainders), each with its offset on a 0-100 bar."""
-    total = sum(counts.get(k, 0) for k in labels)
-    raw = {k: (counts.get(k, 0) * 100 / total if total else 0) for k in labels}
-    percents = {k: int(v) for k, v in raw.items()}
-    if total:
-        for k in sorted(raw, key=lambda k: raw[k] - percents[k], reverse=True)[: 100 - sum(percents.values())]:
-            percents[k] += 1
-    result, offset = [], 0
-    for k, label in labels.items():
-        result.append(Share(k, str(label), counts.get(k, 0), percents[k], offset))
-        offset += percents[k]
-    return result
 
 
 def opinion_labels() -> dict[str, str]:

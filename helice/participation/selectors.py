@@ -118,25 +118,30 @@ class Share:
     value: str
     label: str
     count: int
-    percent: int  # rounded so that the three add up to 100 when there are opinions
+    percent: int  # rounded so that the parts add up to 100 when there is anything
     offset: int  # where the segment starts on a 0–100 bar
 
 
+def shares(counts: dict[str, int], labels: dict[str, str]) -> list[Share]:
+    """Counts in the order of ``labels`` as whole percentages adding up to 100
+    (largest remainders), each with its offset on a 0–100 bar. The proposal page
+    and the results page draw their bars from it."""
+    total = sum(counts.get(k, 0) for k in labels)
+    raw = {k: (counts.get(k, 0) * 100 / total if total else 0) for k in labels}
+    percents = {k: int(v) for k, v in raw.items()}
+    if total:
+        for k in sorted(raw, key=lambda k: raw[k] - percents[k], reverse=True)[: 100 - sum(percents.values())]:
+            percents[k] += 1
+    result, offset = [], 0
+    for k, label in labels.items():
+        result.append(Share(k, str(label), counts.get(k, 0), percents[k], offset))
+        offset += percents[k]
+    return result
+
+
 def _shares(counts: dict[str, int]) -> list[Share]:
-    total = sum(counts.values())
-    labels = dict(OpinionValue.choices)
-    raw = {v: (counts[v] * 100 / total if total else 0) for v in OpinionValue.values}
-    percents = {v: int(raw[v]) for v in raw}
-    # Largest remainders, so that the parts add up to 100.
-    for v in sorted(raw, key=lambda v: raw[v] - percents[v], reverse=True)[
-        : (100 - sum(percents.values())) if total else 0
-    ]:
-        percents[v] += 1
-    shares, offset = [], 0
-    for v in OpinionValue.values:
-        shares.append(Share(v, str(labels[v]), counts[v], percents[v], offset))
-        offset += percents[v]
-    return shares
+    """Agree, mixed, disagree."""
+    return shares(counts, dict(OpinionValue.choices))
 
 
 def opinion_distribution(proposal: Proposal) -> list[Share]:
