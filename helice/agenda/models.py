@@ -27,12 +27,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from helice.core import search
-from helice.core.models import Commune, Sector
+from helice.core.models import Commune, Sector, TranslatedFieldsMixin
 from helice.core.sanitize import plain_text
 from helice.directory.models import Organization, PublicationStatus, choice_label
 
@@ -122,15 +121,6 @@ def new_uid() -> str:
     return f"{uuid.uuid4()}@helice"
 
 
-class TranslatedFieldsMixin:
-    def _translated(self, field: str) -> str:
-        if (get_language() or "fr").startswith("en"):
-            value = getattr(self, f"{field}_en", "")
-            if value:
-                return value
-        return getattr(self, f"{field}_fr")
-
-
 class EventSeries(TranslatedFieldsMixin, models.Model):
     """A recurring event (an annual fair, a monthly meetup): its editions are
     ``Event``s pointing to it. An edition with no time slot yet is "dates to be
@@ -163,15 +153,15 @@ class EventSeries(TranslatedFieldsMixin, models.Model):
 
     @property
     def name(self) -> str:
-        return self._translated("name")
+        return self.translated("name")
 
     @property
     def periodicity(self) -> str:
-        return self._translated("periodicity")
+        return self.translated("periodicity")
 
     @property
     def description(self) -> str:
-        return self._translated("description")
+        return self.translated("description")
 
 
 class FeedStatus(models.TextChoices):
@@ -549,15 +539,15 @@ class Event(TranslatedFieldsMixin, models.Model):
 
     @property
     def title(self) -> str:
-        return self._translated("title")
+        return self.translated("title")
 
     @property
     def summary(self) -> str:
-        return self._translated("summary")
+        return self.translated("summary")
 
     @property
     def description(self) -> str:
-        return self._translated("description")
+        return self.translated("description")
 
     @property
     def description_text(self) -> str:
@@ -565,19 +555,19 @@ class Event(TranslatedFieldsMixin, models.Model):
 
     @property
     def price(self) -> str:
-        return self._translated("price")
+        return self.translated("price")
 
     @property
     def status_note(self) -> str:
-        return self._translated("status_note")
+        return self.translated("status_note")
 
     @property
     def image_alt(self) -> str:
-        return self._translated("image_alt")
+        return self.translated("image_alt")
 
     @property
     def accessibility(self) -> str:
-        return self._translated("accessibility")
+        return self.translated("accessibility")
 
     @property
     def kind_label(self) -> str:

@@ -7,15 +7,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class TranslatedNameMixin:
-    """Picks ``<field>_en`` when the active language is English, with a French fallback."""
+class TranslatedFieldsMixin:
+    """``translated("summary")`` picks ``summary_en`` when the active language is
+    English and it is filled, else the French ``summary_fr`` (or ``summary`` for a
+    field kept in one language, such as a proper name)."""
 
-    def translated(self, field):
+    def translated(self, field: str) -> str:
         if (get_language() or "fr").startswith("en"):
             value = getattr(self, f"{field}_en", "")
             if value:
                 return value
-        return getattr(self, f"{field}_fr")
+        return getattr(self, f"{field}_fr" if hasattr(self, f"{field}_fr") else field)
+
+
+class TranslatedNameMixin(TranslatedFieldsMixin):
+    """A translated ``name`` (``name_fr`` / ``name_en``) as a property."""
 
     @property
     def name(self):

@@ -18,11 +18,10 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helice.core import search
-from helice.core.models import ActiveQuerySet, Sector, TranslatedNameMixin
+from helice.core.models import ActiveQuerySet, Sector, TranslatedFieldsMixin, TranslatedNameMixin
 from helice.core.sanitize import plain_text
 from helice.directory.models import Organization, PublicationStatus
 
@@ -179,7 +178,7 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(status=PublicationStatus.PUBLISHED)
 
 
-class Service(models.Model):
+class Service(TranslatedFieldsMixin, models.Model):
     """A support or financing service offered by one or more organisations."""
 
     name = models.CharField(_("name (French)"), max_length=200)
@@ -275,26 +274,17 @@ class Service(models.Model):
     def get_absolute_url(self):
         return reverse("guichet:service", kwargs={"slug": self.slug})
 
-    def _translated(self, field: str) -> str:
-        if (get_language() or "fr").startswith("en"):
-            value = getattr(self, f"{field}_en", "")
-            if value:
-                return value
-        return getattr(self, f"{field}_fr" if hasattr(self, f"{field}_fr") else field)
-
     @property
     def display_name(self) -> str:
-        if (get_language() or "fr").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return self.translated("name")
 
     @property
     def summary(self) -> str:
-        return self._translated("summary")
+        return self.translated("summary")
 
     @property
     def description(self) -> str:
-        return self._translated("description")
+        return self.translated("description")
 
     @property
     def description_text(self) -> str:
@@ -302,23 +292,23 @@ class Service(models.Model):
 
     @property
     def eligibility(self) -> str:
-        return self._translated("eligibility")
+        return self.translated("eligibility")
 
     @property
     def amount_note(self) -> str:
-        return self._translated("amount_note")
+        return self.translated("amount_note")
 
     @property
     def cost(self) -> str:
-        return self._translated("cost")
+        return self.translated("cost")
 
     @property
     def how_to_apply(self) -> str:
-        return self._translated("how_to_apply")
+        return self.translated("how_to_apply")
 
     @property
     def status_note(self) -> str:
-        return self._translated("status_note")
+        return self.translated("status_note")
 
     @property
     def is_financing(self) -> bool:

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helice.core import search
-from helice.core.models import Commune, Sector
+from helice.core.models import Commune, Sector, TranslatedFieldsMixin
 from helice.core.sanitize import plain_text
 from helice.directory.models import LocationPrecision, Organization, PublicationStatus
 from helice.strategy.models import Horizon
@@ -168,7 +168,7 @@ class SpaceQuerySet(models.QuerySet):
         return self.filter(**{PHASE_FIELDS[PathPhase(phase)]: True})
 
 
-class Space(models.Model):
+class Space(TranslatedFieldsMixin, models.Model):
     """A place that hosts companies, run by one or more organisations."""
 
     name = models.CharField(_("name (French)"), max_length=200)
@@ -333,28 +333,19 @@ class Space(models.Model):
     def get_absolute_url(self):
         return reverse("spaces:detail", kwargs={"slug": self.slug})
 
-    def _translated(self, field: str) -> str:
-        if (get_language() or "fr").startswith("en"):
-            value = getattr(self, f"{field}_en", "")
-            if value:
-                return value
-        return getattr(self, f"{field}_fr")
-
     @property
     def display_name(self) -> str:
-        if (get_language() or "fr").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return self.translated("name")
 
-    summary = property(lambda self: self._translated("summary"))
-    description = property(lambda self: self._translated("description"))
-    price_range = property(lambda self: self._translated("price_range"))
-    services = property(lambda self: self._translated("services"))
-    equipment = property(lambda self: self._translated("equipment"))
-    access_conditions = property(lambda self: self._translated("access_conditions"))
-    accessibility = property(lambda self: self._translated("accessibility"))
-    opening_hours = property(lambda self: self._translated("opening_hours"))
-    plan_note = property(lambda self: self._translated("plan_note"))
+    summary = property(lambda self: self.translated("summary"))
+    description = property(lambda self: self.translated("description"))
+    price_range = property(lambda self: self.translated("price_range"))
+    services = property(lambda self: self.translated("services"))
+    equipment = property(lambda self: self.translated("equipment"))
+    access_conditions = property(lambda self: self.translated("access_conditions"))
+    accessibility = property(lambda self: self.translated("accessibility"))
+    opening_hours = property(lambda self: self.translated("opening_hours"))
+    plan_note = property(lambda self: self.translated("plan_note"))
 
     @property
     def description_text(self) -> str:
