@@ -67,7 +67,7 @@ def main() -> None:
         writers = p["writers"][:20]
         proposals = p["open"]
         for i in range(args.count):
-            user, session = writers[i % len(writers)]
+            _user, session = writers[i % len(writers)]
             _pk, slug = proposals[(i // len(writers)) % len(proposals)]
             path = f"/concertation/{load_participation.CONSULTATION}/propositions/{slug}/avis/"
             requests.append(("POST", path, {"value": ("agree", "mixed", "disagree")[i % 3], "_session": session}))

@@ -266,13 +266,17 @@ SPACES_SERVED_RADIUS_KM = env.float("SPACES_SERVED_RADIUS_KM", default=5.0)
 # A commune is "less dense" when its density (inhabitants per km²) is below this; unset,
 # below the median density of the territory's communes.
 SPACES_LESS_DENSE_MAX_PER_KM2 = env.float("SPACES_LESS_DENSE_MAX_PER_KM2", default=None)
-# Participation comments (docs/participation.md "Comments, moderation and notifications"):
-# minutes during which an author may edit a comment (every edit is shown); comments and
-# flags per user (rates as in helice.core.ratelimit); top-level comments per page.
 # The agenda's iCalendar feeds: at most this many events, the soonest upcoming first, then
 # those over for at most this many days (docs/agenda.md).
 AGENDA_FEED_MAX_EVENTS = env.int("AGENDA_FEED_MAX_EVENTS", default=500)
 AGENDA_FEED_PAST_DAYS = env.int("AGENDA_FEED_PAST_DAYS", default=30)
+# The agenda list's content is cached under the agenda's data version (a change
+# shows at once) for this many seconds (an event that ends leaves the list
+# within that time); 0 turns the cache off.
+AGENDA_LIST_CACHE_SECONDS = env.int("AGENDA_LIST_CACHE_SECONDS", default=60)
+# Participation comments (docs/participation.md "Comments, moderation and notifications"):
+# minutes during which an author may edit a comment (every edit is shown); comments and
+# flags per user (rates as in helice.core.ratelimit); top-level comments per page.
 PARTICIPATION_COMMENT_EDIT_MINUTES = env.int("PARTICIPATION_COMMENT_EDIT_MINUTES", default=15)
 PARTICIPATION_COMMENT_RATE = env.str("PARTICIPATION_COMMENT_RATE", default="10/10m/user")
 PARTICIPATION_FLAG_RATE = env.str("PARTICIPATION_FLAG_RATE", default="20/h/user")

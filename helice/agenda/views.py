@@ -13,9 +13,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -76,8 +78,9 @@ def _base_context(request, form, filters, error) -> dict:
     }
 
 
-@require_GET
-def event_list(request):
+def _list_content(request) -> tuple[str, str, int]:
+    """The list page's content (filters, results, subscription box), its feed
+    link and its status."""
     form, filters, error = _form(request)
     context = _base_context(request, form, filters, error)
     status = 200
@@ -99,6 +102,34 @@ def event_list(request):
     context["feed_url"] = request.build_absolute_uri(context["links"]["feed"])
     context["feed_bound"] = ical.feed_bound()
     context["webcal_url"] = "webcal://" + context["feed_url"].split("://", 1)[1]
+    content = render_to_string("agenda/_event_list_content.html", context, request)
+    return content, context["links"]["feed"], status
+
+
+def _list_cache_key(request) -> str:
+    """The list's content holds nothing personal: it depends on the data, the
+    language, the address the portal is reached at (the feed's link) and the
+    query as sent (the form shows it back)."""
+    query = request.META.get("QUERY_STRING", "")  # as sent: the page's links keep its order
+    raw = repr((data_version(), get_language(), request.scheme, request.get_host(), query))
+    return "agenda:list:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@require_GET
+def event_list(request):
+    """Upcoming events with filters. The page's content is cached for
+    ``AGENDA_LIST_CACHE_SECONDS`` under the data version: any change to an
+    event shows at once; an event that ends leaves the list within that time."""
+    seconds = settings.AGENDA_LIST_CACHE_SECONDS
+    key = _list_cache_key(request) if seconds > 0 else None
+    cached = cache.get(key) if key else None
+    if cached is None:
+        content, feed, status = _list_content(request)
+        if key and status == 200:
+            cache.set(key, (str(content), feed), seconds)
+    else:
+        (content, feed), status = cached, 200
+    context = {"content": mark_safe(content), "links": {"feed": feed}}  # noqa: S308 — rendered by our template
     return render(request, "agenda/event_list.html", context, status=status)
 
 

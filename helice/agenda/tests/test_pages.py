@@ -10,6 +10,7 @@ import json
 import zoneinfo
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from helice.agenda.models import Event, EventKind, EventStatus
@@ -21,6 +22,11 @@ from .factories import EventFactory, EventSeriesFactory, in_days
 pytestmark = pytest.mark.django_db
 LIST = reverse("agenda:list")
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def main(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
 
 
 def titles(response) -> list[str]:
@@ -147,6 +153,7 @@ def test_pagination_keeps_the_filters(client):
     assert titles(second) == ["Atelier 20", "Atelier 21", "Atelier 22"]
 
 
+@override_settings(AGENDA_LIST_CACHE_SECONDS=0)  # the page computed each time
 def test_list_query_count_does_not_grow_with_the_events(client, django_assert_num_queries):
     sector = SectorFactory()
     for _n in range(3):
@@ -165,6 +172,66 @@ def test_list_query_count_does_not_grow_with_the_events(client, django_assert_nu
     client.get(LIST)  # the data changed: the filter choices are read again (2 queries), once
     with django_assert_num_queries(9):
         client.get(LIST)
+
+
+def test_list_content_is_served_from_the_cache_until_the_data_changes(client, django_assert_num_queries):
+    event = EventFactory(title_fr="Forum de l'hydrogène", kind=EventKind.FORUM)
+    first = client.get(f"{LIST}?kind=forum")
+    with django_assert_num_queries(0):  # anonymous: no session, the content from the cache
+        again = client.get(f"{LIST}?kind=forum")
+    assert again.status_code == 200
+    assert main(again) == main(first)  # the layout around it carries the visitor's CSRF token
+    assert "Forum de l&#x27;hydrogène" in again.content.decode()
+    event.title_fr = "Forum de la batterie"
+    event.save()  # any change to an event changes the data version: shown at once
+    changed = client.get(f"{LIST}?kind=forum").content.decode()
+    assert "Forum de la batterie" in changed
+    assert "hydrogène" not in changed
+    EventFactory(title_fr="Nouvel atelier", kind=EventKind.FORUM)
+    assert "Nouvel atelier" in client.get(f"{LIST}?kind=forum").content.decode()
+
+
+def test_list_cache_keeps_queries_pages_and_languages_apart(client):
+    EventFactory(title_fr="Salon des capteurs", title_en="Sensors fair", kind=EventKind.TRADE_FAIR)
+    EventFactory(title_fr="Rencontre du jeudi", title_en="Thursday meetup", kind=EventKind.MEETUP)
+    fair = client.get(f"{LIST}?kind=trade_fair").content.decode()
+    meetup = client.get(f"{LIST}?kind=meetup").content.decode()
+    assert "Salon des capteurs" in fair and "Rencontre du jeudi" not in fair
+    assert "Rencontre du jeudi" in meetup and "Salon des capteurs" not in meetup
+    both = client.get(f"{LIST}?kind=meetup&kind=trade_fair").content.decode()
+    assert "Salon des capteurs" in both and "Rencontre du jeudi" in both
+    assert 'value="meetup" checked' in both and 'value="trade_fair" checked' in both
+    english = client.get(f"/en{LIST}?kind=trade_fair").content.decode()
+    assert "Sensors fair" in english and "Salon des capteurs" not in english
+    assert "Salon des capteurs" in client.get(f"{LIST}?kind=trade_fair").content.decode()
+    other_host = client.get(f"{LIST}?kind=trade_fair", HTTP_HOST="localhost").content.decode()
+    assert "http://localhost/agenda/agenda.ics?kind=trade_fair" in other_host  # the feed's address
+
+
+def test_list_does_not_cache_bad_input(client):
+    EventFactory(title_fr="Atelier du lundi")
+    assert client.get(f"{LIST}?kind=nonsense").status_code == 400
+    assert client.get(f"{LIST}?kind=nonsense").status_code == 400
+    assert client.get(f"{LIST}?page=99").status_code == 404
+    assert client.get(f"{LIST}?page=99").status_code == 404
+
+
+def test_an_event_that_ends_leaves_the_cached_list_within_its_lifetime(client, monkeypatch, settings):
+    import time
+
+    from helice.agenda.models import TimeSlot
+
+    settings.AGENDA_LIST_CACHE_SECONDS = 60
+    event = EventFactory(title_fr="Visite de la salle blanche")
+    assert "Visite de la salle blanche" in client.get(LIST).content.decode()
+    # time passes: the event is over, without any write through the models
+    past = in_days(-1, 9)
+    TimeSlot.objects.filter(event=event).update(start=past, end=past + datetime.timedelta(hours=1))
+    Event.objects.filter(pk=event.pk).update(starts_at=past, ends_at=past + datetime.timedelta(hours=1))
+    assert "Visite de la salle blanche" in client.get(LIST).content.decode()  # within the minute
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "Visite de la salle blanche" not in client.get(LIST).content.decode()
 
 
 def test_list_links_the_feed_with_the_same_filter(client):
