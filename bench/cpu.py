@@ -30,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("agenda", "agenda_feed", "participation", "participation_api", "writes", "ping"))
+    parser.add_argument(
+        "part", choices=("agenda", "agenda_feed", "participation", "participation_api", "writes", "ping")
+    )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/helice_bench")
     parser.add_argument("--count", type=int, default=40, help="URLs (or writes) measured")
     parser.add_argument("--cold", action="store_true", help="clear the cache before each request")
