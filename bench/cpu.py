@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "part", choices=("agenda", "agenda_feed", "participation", "participation_api", "writes", "ping")
+        "part",
+        choices=("agenda", "agenda_feed", "agenda_month", "participation", "participation_api", "writes", "ping"),
     )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/helice_bench")
     parser.add_argument("--count", type=int, default=40, help="URLs (or writes) measured")
@@ -55,8 +56,8 @@ def main() -> None:
     requests: list[tuple[str, str, dict]] = []
     if args.part == "ping":
         requests = [("GET", "/bench/ping", {})] * args.count
-    elif args.part in ("agenda", "agenda_feed"):
-        name = "agenda_list" if args.part == "agenda" else "agenda_feed"
+    elif args.part in ("agenda", "agenda_feed", "agenda_month"):
+        name = {"agenda": "agenda_list"}.get(args.part, args.part)
         paths = load.agenda_paths(name, data["sectors"], args.seed)
         requests = [("GET", path, {}) for path in paths[: args.count]]
     elif args.part in ("participation", "participation_api"):

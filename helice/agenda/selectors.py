@@ -78,6 +78,11 @@ def with_list_relations(qs: QuerySet) -> QuerySet:
     )
 
 
+def with_month_relations(qs: QuerySet) -> QuerySet:
+    """What a line of the month view shows: time slots, commune, space."""
+    return qs.select_related("commune", *SPACE_RELATIONS).prefetch_related(_slots_prefetch())
+
+
 def with_feed_relations(qs: QuerySet) -> QuerySet:
     """What an iCalendar feed writes: organisers' names, time slots, commune, space."""
     return qs.select_related("commune", *SPACE_RELATIONS).prefetch_related(
@@ -227,7 +232,7 @@ def month_view(first_day: datetime.date, filters: EventFilters) -> MonthView:
     end = day_start(following) + datetime.timedelta(days=1)
     month_filters = EventFilters(**{**filters.__dict__, "start": None, "end": None})
     events = _in_period(_filter(Event.objects.published(), month_filters), start, end)
-    events = with_list_relations(events)
+    events = with_month_relations(events)
     by_day: dict[datetime.date, list[DayEntry]] = {}
     for event in events:
         for slot in event.time_slots.all():

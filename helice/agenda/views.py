@@ -78,7 +78,7 @@ def _base_context(request, form, filters, error) -> dict:
     }
 
 
-def _list_content(request) -> tuple[str, str, int]:
+def _list_content(request) -> tuple[str, dict, int]:
     """The list page's content (filters, results, subscription box), its feed
     link and its status."""
     form, filters, error = _form(request)
@@ -103,33 +103,41 @@ def _list_content(request) -> tuple[str, str, int]:
     context["feed_bound"] = ical.feed_bound()
     context["webcal_url"] = "webcal://" + context["feed_url"].split("://", 1)[1]
     content = render_to_string("agenda/_event_list_content.html", context, request)
-    return content, context["links"]["feed"], status
+    return content, {"feed": context["links"]["feed"]}, status
 
 
-def _list_cache_key(request) -> str:
-    """The list's content holds nothing personal: it depends on the data, the
+def _content_cache_key(request, page: str) -> str:
+    """A page's content that holds nothing personal depends on the data, the
     language, the address the portal is reached at (the feed's link) and the
     query as sent (the form shows it back)."""
     query = request.META.get("QUERY_STRING", "")  # as sent: the page's links keep its order
-    raw = repr((data_version(), get_language(), request.scheme, request.get_host(), query))
-    return "agenda:list:" + hashlib.sha256(raw.encode()).hexdigest()
+    raw = repr((page, data_version(), get_language(), request.scheme, request.get_host(), request.path, query))
+    return "agenda:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _cached_content(request, page: str, compute) -> tuple[str, dict, int]:
+    """``compute(request)`` -> (content, extra, status), kept for
+    ``AGENDA_LIST_CACHE_SECONDS`` under the data version when the status is 200:
+    any change to an event shows at once; an event that ends leaves the page
+    within that time. The layout around it (menu, CSRF token) is rendered for
+    each visitor."""
+    seconds = settings.AGENDA_LIST_CACHE_SECONDS
+    key = _content_cache_key(request, page) if seconds > 0 else None
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        content, extra = cached
+        return mark_safe(content), extra, 200  # noqa: S308 — rendered by our template
+    content, extra, status = compute(request)
+    if key and status == 200:
+        cache.set(key, (str(content), extra), seconds)
+    return content, extra, status
 
 
 @require_GET
 def event_list(request):
-    """Upcoming events with filters. The page's content is cached for
-    ``AGENDA_LIST_CACHE_SECONDS`` under the data version: any change to an
-    event shows at once; an event that ends leaves the list within that time."""
-    seconds = settings.AGENDA_LIST_CACHE_SECONDS
-    key = _list_cache_key(request) if seconds > 0 else None
-    cached = cache.get(key) if key else None
-    if cached is None:
-        content, feed, status = _list_content(request)
-        if key and status == 200:
-            cache.set(key, (str(content), feed), seconds)
-    else:
-        (content, feed), status = cached, 200
-    context = {"content": mark_safe(content), "links": {"feed": feed}}  # noqa: S308 — rendered by our template
+    """Upcoming events with filters (the content cached: ``_cached_content``)."""
+    content, extra, status = _cached_content(request, "list", _list_content)
+    context = {"content": content, "links": {"feed": extra["feed"]}}
     return render(request, "agenda/event_list.html", context, status=status)
 
 
@@ -324,26 +332,49 @@ def event_detail(request, slug):
     return render(request, "agenda/event_detail.html", context)
 
 
-@require_GET
-def event_month(request, month: str | None = None):
-    if month is None:
-        first_day = selectors.today().replace(day=1)
-    else:
-        first_day = parse_month(month)
-        if first_day is None:
-            raise Http404(_("There is no such month in the agenda."))
+MONTH_DAY_SHOWN = 12  # events shown under a day of the month view; the rest in the list of that day
+
+
+def _month_content(request, first_day) -> tuple[str, dict, int]:
     form, filters, error = _form(request)
     context = _base_context(request, form, filters, error)
     status = 200
     if error:
         status = 400
     else:
-        context["view"] = selectors.month_view(first_day, filters)
+        view = selectors.month_view(first_day, filters)
         query = context["links"]["query"]
-        context["previous_url"] = _month_url(context["view"].previous, query)
-        context["next_url"] = _month_url(context["view"].next, query)
+        context["view"] = view
+        context["days"] = [
+            (day, entries[:MONTH_DAY_SHOWN], len(entries) - MONTH_DAY_SHOWN, _day_url(day, query))
+            for day, entries in view.days
+        ]
+        context["previous_url"] = _month_url(view.previous, query)
+        context["next_url"] = _month_url(view.next, query)
     context["first_day"] = first_day
-    return render(request, "agenda/event_month.html", context, status=status)
+    return render_to_string("agenda/_event_month_content.html", context, request), {}, status
+
+
+@require_GET
+def event_month(request, month: str | None = None):
+    """The month's events day by day (at most ``MONTH_DAY_SHOWN`` a day, then
+    a link to that day's list); the content cached as the list's."""
+    if month is None:
+        first_day = selectors.today().replace(day=1)
+    else:
+        first_day = parse_month(month)
+        if first_day is None:
+            raise Http404(_("There is no such month in the agenda."))
+    content, _extra, status = _cached_content(
+        request, f"month:{first_day:%Y-%m}", lambda request: _month_content(request, first_day)
+    )
+    return render(request, "agenda/event_month.html", {"content": content, "first_day": first_day}, status=status)
+
+
+def _day_url(day: datetime.date, query: str) -> str:
+    """The list of one day's events, with the same filters."""
+    dates = urlencode({"du": day.isoformat(), "au": day.isoformat()})
+    return f"{reverse('agenda:list')}?{dates}" + (f"&{query}" if query else "")
 
 
 def _month_url(day: datetime.date, query: str) -> str:

@@ -485,3 +485,46 @@ def test_organiser_filter_is_a_select_of_organisers_with_upcoming_events_and_old
     response = client.get(f"{LIST}?organiser=passe")
     assert response.status_code == 200 and titles(response) == []
     assert 'id="organiser-passe" name="organiser" value="passe" checked' in response.content.decode()
+
+
+def test_month_view_shows_a_few_events_a_day_then_links_to_that_days_list(client):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    busy = datetime.date(2027, 5, 12)
+    for hour in range(14):
+        EventFactory(
+            title_fr=f"Atelier de {hour + 7:02d} h",
+            kind=EventKind.WORKSHOP,
+            slots=[(datetime.datetime(2027, 5, 12, hour + 7, 0, tzinfo=paris), None)],
+        )
+    EventFactory(title_fr="Salon du lendemain", slots=[(datetime.datetime(2027, 5, 13, 9, 0, tzinfo=paris), None)])
+    month = reverse("agenda:month_of", kwargs={"month": "2027-05"})
+    html = client.get(f"{month}?kind=workshop").content.decode()
+    assert "14 événements ce mois-ci" in html
+    shown = [f"Atelier de {h + 7:02d} h" for h in range(14) if f"Atelier de {h + 7:02d} h" in html]
+    assert shown == [f"Atelier de {h:02d} h" for h in range(7, 19)]  # the first twelve, in time order
+    assert "Salon du lendemain" not in html
+    link = f"{reverse('agenda:list')}?du={busy.isoformat()}&amp;au={busy.isoformat()}&amp;kind=workshop"
+    assert f'href="{link}"' in html
+    assert "Et 2 de plus" in html
+    day_list = client.get(link.replace("&amp;", "&"))
+    assert titles(day_list) == [f"Atelier de {h:02d} h" for h in range(7, 21)]
+    # the next day has one event: no link
+    whole = client.get(month).content.decode()
+    assert f"du={busy.isoformat()}" in whole and "du=2027-05-13" not in whole
+
+
+def test_month_view_content_is_cached_until_the_data_changes(client, django_assert_num_queries):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    event = EventFactory(
+        title_fr="Hackathon de mai", slots=[(datetime.datetime(2027, 5, 20, 9, 0, tzinfo=paris), None)]
+    )
+    month = reverse("agenda:month_of", kwargs={"month": "2027-05"})
+    assert "Hackathon de mai" in client.get(month).content.decode()
+    with django_assert_num_queries(0):
+        assert "Hackathon de mai" in client.get(month).content.decode()
+    assert (
+        "Hackathon de mai" not in client.get(reverse("agenda:month_of", kwargs={"month": "2027-06"})).content.decode()
+    )
+    event.title_fr = "Hackathon du printemps"
+    event.save()
+    assert "Hackathon du printemps" in client.get(month).content.decode()
