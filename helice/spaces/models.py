@@ -453,3 +453,29 @@ class SpacePhoto(models.Model):
         if (get_language() or "fr").startswith("en") and self.alt_en:
             return self.alt_en
         return self.alt_fr
+
+
+class PriorityNeighbourhood(models.Model):
+    """A priority neighbourhood of the city policy (quartier prioritaire de la
+    politique de la ville, QPV) in the territory, as the State's list gives it
+    (loaded by ``manage.py import_priority_neighbourhoods`` from the ANCT's
+    GeoJSON file; no list ships with the project). Its position is the centroid
+    of its outline, from which the spread page measures the nearest space."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="priority_neighbourhoods", verbose_name=_("commune")
+    )
+    latitude = models.FloatField(_("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    source = models.CharField(_("source"), max_length=300, help_text=_("The file and its vintage."))
+    imported_at = models.DateTimeField(_("imported at"))
+
+    class Meta:
+        ordering = ["name", "code"]
+        verbose_name = _("priority neighbourhood")
+        verbose_name_plural = _("priority neighbourhoods")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"

@@ -217,3 +217,36 @@ def settlement_request_send(*, spaces: list[Space], route: bool, data: dict, sub
         data=data,
         user=user,
     )
+
+
+@transaction.atomic
+def priority_neighbourhoods_replace(*, neighbourhoods, source: str) -> dict[str, int]:
+    """Make the territory's priority neighbourhoods those of ``neighbourhoods``
+    (``neighbourhoods.read``) that lie in one of its active communes: created or
+    updated by code, and the ones the list no longer holds removed. All or
+    nothing. Returns the counts."""
+    from .models import PriorityNeighbourhood
+
+    communes = {c.insee_code: c for c in Commune.objects.active()}
+    now = timezone.now()
+    kept, counts = [], {"created": 0, "updated": 0, "deleted": 0, "outside": 0}
+    for item in neighbourhoods:
+        commune = next((communes[code] for code in item.communes if code in communes), None)
+        if commune is None:
+            counts["outside"] += 1
+            continue
+        _row, created = PriorityNeighbourhood.objects.update_or_create(
+            code=item.code,
+            defaults={
+                "name": item.name,
+                "commune": commune,
+                "latitude": item.latitude,
+                "longitude": item.longitude,
+                "source": source[:300],
+                "imported_at": now,
+            },
+        )
+        counts["created" if created else "updated"] += 1
+        kept.append(item.code)
+    counts["deleted"], _detail = PriorityNeighbourhood.objects.exclude(code__in=kept).delete()
+    return counts
