@@ -72,15 +72,7 @@ class EventAdapter(Adapter):
 
     @functools.cached_property
     def _plain(self) -> Adapter:
-        return Adapter(
-            model=self.model,
-            fields=[name for name in self.fields if name != TIME_SLOTS],
-            natural_keys=self.natural_keys,
-            organization=self.organization,
-            after_apply=self.after_apply,
-            trusted=self.trusted,
-            approval_note=self.approval_note,
-        )
+        return self.without(TIME_SLOTS)
 
     def serialize(self, obj) -> dict:
         data = self._plain.serialize(obj)

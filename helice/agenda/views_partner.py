@@ -6,18 +6,16 @@ nothing leaks. Bad input: 400, nothing saved."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helice.core.pagination import PageError, get_page
+from helice.core.uploads import store_image
 from helice.directory.models import Organization, PublicationStatus
 from helice.moderation import selectors as moderation_selectors
 from helice.moderation import services as moderation
@@ -50,11 +48,6 @@ def _editable(request, organization_slug, event_slug) -> tuple[Organization, Eve
     if event is None or not request.user.has_perm("agenda.edit_event", event):
         raise Http404(_("No event you can edit has this address."))
     return organization, event
-
-
-def _store_image(upload) -> str:
-    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else "png"
-    return default_storage.save(f"{IMAGE_FOLDER}{secrets.token_hex(12)}.{extension}", upload)
 
 
 def _add_errors(form, formset, error: ValidationError) -> None:
@@ -105,7 +98,9 @@ def _save_event(request, form, formset, *, organization, event=None):
     if request.POST.get("action") == "preview":
         data = form.proposed_data(slots=formset.states())
         return None, _preview(event or Event(), data)
-    data = form.proposed_data(slots=formset.states(), stored_image=_store_image(upload) if upload else None)
+    data = form.proposed_data(
+        slots=formset.states(), stored_image=store_image(upload, IMAGE_FOLDER) if upload else None
+    )
     comment = form.cleaned_data.get("comment", "")
     try:
         if event is None:

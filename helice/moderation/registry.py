@@ -43,6 +43,20 @@ class Adapter:
     # the moderator ("this new service becomes public"); empty for nothing more.
     approval_note: Callable | None = None
 
+    def without(self, part: str, *, after_apply: bool = True) -> Adapter:
+        """A plain adapter of the same model for every field but ``part`` (a list of
+        rows of their own that a subclass reads and writes itself); without its
+        ``after_apply`` when the subclass calls it once the part is written."""
+        return Adapter(
+            model=self.model,
+            fields=[name for name in self.fields if name != part],
+            natural_keys=self.natural_keys,
+            organization=self.organization,
+            after_apply=self.after_apply if after_apply else None,
+            trusted=self.trusted,
+            approval_note=self.approval_note,
+        )
+
     # --- reading -------------------------------------------------------------
 
     def model_field(self, name: str):

@@ -21,6 +21,7 @@ class SpacesConfig(AppConfig):
 
         from . import rules, selectors, services, settlement  # noqa: F401 - rules registers the permissions
         from .models import PARTNER_EDITABLE_FIELDS, Space
+        from .revisions import PHOTOS, SpaceAdapter
 
         ROLE_PERMISSIONS[ADMINISTRATOR] = sorted({*ROLE_PERMISSIONS[ADMINISTRATOR], "spaces.*"})
         ROLE_PERMISSIONS[MODERATOR] = sorted(
@@ -32,7 +33,8 @@ class SpacesConfig(AppConfig):
         # the moderation mechanism (helice.moderation), like a guichet service.
         registry.register(
             Space,
-            fields=PARTNER_EDITABLE_FIELDS,
+            adapter_class=SpaceAdapter,  # the fields plus the photos
+            fields=[*PARTNER_EDITABLE_FIELDS, PHOTOS],
             natural_keys={"sectors": "slug", "commune": "insee_code"},
             organization=lambda space: space.operators.order_by("id").first(),
             trusted=lambda space: any(operator.is_trusted for operator in space.operators.all()),

@@ -7,14 +7,19 @@ at once."""
 from __future__ import annotations
 
 from django import forms
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from helice.core.models import Commune, Sector
 from helice.core.sanitize import clean_rich_input
+from helice.core.uploads import SafeImageField
 
 from .models import PARTNER_EDITABLE_FIELDS, Space
+from .revisions import PHOTOS, photo_state
+
+MAX_PHOTOS = 8
 
 RICH_FIELDS = ("description_fr", "description_en")
 
@@ -32,6 +37,24 @@ class SpaceEditForm(forms.ModelForm):
         label=_("Commune"), queryset=None, required=False, to_field_name="insee_code", empty_label=_("Not given")
     )
     website = forms.URLField(label=_("Website"), required=False, max_length=300, assume_scheme="https")
+    new_photo = SafeImageField(
+        label=_("New photo"), required=False, help_text=_("JPEG, PNG or WebP. It is re-encoded without its metadata.")
+    )
+    new_photo_credit = forms.CharField(
+        label=_("Credit of the new photo"),
+        required=False,
+        max_length=200,
+        help_text=_("Who took the photo or holds its rights."),
+    )
+    new_photo_alt_fr = forms.CharField(
+        label=_("Text alternative of the new photo (French)"),
+        required=False,
+        max_length=300,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    new_photo_alt_en = forms.CharField(
+        label=_("Text alternative of the new photo (English)"), required=False, max_length=300
+    )
     comment = forms.CharField(
         label=_("Note for the moderators (optional)"),
         required=False,
@@ -67,6 +90,31 @@ class SpaceEditForm(forms.ModelForm):
         )
         for name in ("total_surface_m2", "unit_count", "unit_size_min_m2", "unit_size_max_m2", "max_stay_months"):
             self.fields[name].widget.attrs["min"] = 0
+        # One group of fields per photo of the state the member starts from.
+        self.photos = list(base.get(PHOTOS) or [])
+        for index, photo in enumerate(self.photos):
+            prefix = f"photo_{index}_"
+            self.fields[prefix + "credit"] = forms.CharField(
+                label=_("Credit"), max_length=200, initial=photo.get("credit", "")
+            )
+            self.fields[prefix + "alt_fr"] = forms.CharField(
+                label=_("Text alternative (French)"), max_length=300, initial=photo.get("alt_fr", "")
+            )
+            self.fields[prefix + "alt_en"] = forms.CharField(
+                label=_("Text alternative (English)"), max_length=300, required=False, initial=photo.get("alt_en", "")
+            )
+            self.fields[prefix + "remove"] = forms.BooleanField(label=_("Remove this photo"), required=False)
+
+    def photo_groups(self) -> list[dict]:
+        """Each current photo with its bound fields, for the template."""
+        return [
+            {
+                "url": default_storage.url(photo.get("image", "")),
+                "number": index + 1,
+                **{key: self[f"photo_{index}_{key}"] for key in ("credit", "alt_fr", "alt_en", "remove")},
+            }
+            for index, photo in enumerate(self.photos)
+        ]
 
     def clean_description_fr(self):
         return clean_rich_input(self.cleaned_data.get("description_fr", ""))
@@ -76,6 +124,15 @@ class SpaceEditForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("new_photo"):
+            for name in ("new_photo_credit", "new_photo_alt_fr"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("Give it for the new photo."))
+            kept = sum(1 for i in range(len(self.photos)) if not data.get(f"photo_{i}_remove"))
+            if kept >= MAX_PHOTOS:
+                self.add_error(
+                    "new_photo", _("A space has at most %(count)d photos: remove one first.") % {"count": MAX_PHOTOS}
+                )
         units, available = data.get("unit_count"), self.space.units_available
         if units is not None and available is not None and units < available:
             self.add_error(
@@ -88,9 +145,33 @@ class SpaceEditForm(forms.ModelForm):
             )
         return data
 
-    def proposed_data(self) -> dict:
-        """The revision's data: the editable fields in the adapter's JSON form."""
+    def proposed_data(self, *, stored_photo: str | None = None) -> dict:
+        """The revision's data: the editable fields in the adapter's JSON form;
+        ``stored_photo``: the storage name of the new photo, once saved."""
         data = dict(self.base)
+        photos = []
+        for index, photo in enumerate(self.photos):
+            prefix = f"photo_{index}_"
+            if self.cleaned_data.get(prefix + "remove"):
+                continue
+            photos.append(
+                photo_state(
+                    image=photo["image"],
+                    credit=self.cleaned_data[prefix + "credit"].strip(),
+                    alt_fr=self.cleaned_data[prefix + "alt_fr"].strip(),
+                    alt_en=self.cleaned_data.get(prefix + "alt_en", "").strip(),
+                )
+            )
+        if stored_photo:
+            photos.append(
+                photo_state(
+                    image=stored_photo,
+                    credit=self.cleaned_data["new_photo_credit"].strip(),
+                    alt_fr=self.cleaned_data["new_photo_alt_fr"].strip(),
+                    alt_en=self.cleaned_data.get("new_photo_alt_en", "").strip(),
+                )
+            )
+        data[PHOTOS] = photos
         for name in self.Meta.fields:
             value = self.cleaned_data.get(name)
             field = Space._meta.get_field(name)

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from helice.accounts.rules import organization_roles
+from helice.core.uploads import store_image
 from helice.moderation import selectors as moderation_selectors
 from helice.moderation import services as moderation
 from helice.moderation.registry import adapter_for
 
 from . import selectors
-from .forms_partner import SpaceEditForm
+from .forms_partner import MAX_PHOTOS, SpaceEditForm
 from .models import Space
 
 
@@ -26,6 +27,9 @@ def _editable(request, slug) -> Space:
     if space is None or not request.user.has_perm("spaces.edit_space", space):
         raise Http404(_("No space you can edit has this address."))
     return space
+
+
+PHOTO_FOLDER = "spaces/photos/"
 
 
 def _back(request, space):
@@ -48,13 +52,14 @@ def space_edit(request, slug):
     refusal = None if pending else selectors.with_moderation_state([space])[0].refusal
     preview, status = None, 200
     if request.method == "POST":
-        form = SpaceEditForm(request.POST, space=space, base=state)
+        form = SpaceEditForm(request.POST, request.FILES, space=space, base=state)
         if form.is_valid():
-            data = form.proposed_data()
-            if request.POST.get("action") == "preview":
-                copy, related = adapter.preview(space, data)
-                preview = {"space": copy, **related}
+            if request.POST.get("action") == "preview":  # a new photo is stored only when sent
+                copy, related = adapter.preview(space, form.proposed_data())
+                preview = {"space": copy, "new_photo_waiting": bool(form.cleaned_data.get("new_photo")), **related}
             else:
+                upload = form.cleaned_data.get("new_photo")
+                data = form.proposed_data(stored_photo=store_image(upload, PHOTO_FOLDER) if upload else None)
                 try:
                     revision = moderation.revision_submit(
                         obj=space, data=data, author=request.user, comment=form.cleaned_data.get("comment", "")
@@ -84,5 +89,6 @@ def space_edit(request, slug):
         "preview": preview,
         "publishes_at_once": moderation.publishes_at_once(space, request.user),
         "can_confirm": request.user.has_perm("spaces.confirm_availability", space),
+        "max_photos": MAX_PHOTOS,
     }
     return render(request, "spaces/space_edit.html", context, status=status)

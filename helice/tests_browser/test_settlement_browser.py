@@ -156,6 +156,25 @@ def test_the_operator_keeps_the_space_current(signed_in, spaces):
     edit.submit(page.locator('button[value="save"]'))
     expect(edit.messages).to_contain_text("Vos modifications sont publiées.")
 
+    # A photo, with its credit and what it shows (the operator is trusted: published at once).
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(buffer, "PNG")
+    edit = FormPage(operator_tab, "/espaces/pepiniere-sante-du-parc/modifier/").open()
+    page.locator("#id_new_photo").set_input_files(
+        files=[{"name": "plateau.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
+    )
+    edit.field("new_photo_credit").fill("Photo : Pépinière santé")
+    edit.field("new_photo_alt_fr").fill("Le plateau de bureaux, baigné de lumière")
+    edit.submit(page.locator('button[value="save"]'))
+    expect(edit.messages).to_contain_text("Vos modifications sont publiées.")
+    detail = SpaceDetailPage(operator_tab, "pepiniere-sante-du-parc").open()
+    expect(detail.main.locator('img[alt="Le plateau de bureaux, baigné de lumière"]')).to_have_count(1)
+    expect(detail.main).to_contain_text("Photo : Pépinière santé")
+
     # The availability: a fact the operator states, published at once.
     edit = FormPage(operator_tab, "/espaces/pepiniere-sante-du-parc/modifier/").open()
     with page.expect_navigation():

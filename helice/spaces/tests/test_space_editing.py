@@ -299,4 +299,6 @@ def test_the_edit_page_s_queries_are_pinned(client, setting, django_assert_num_q
         assert client.get(edit_url(setting["space"])).status_code == 200
 
 
-QUERIES_EDIT_PAGE = 16  # session, user, space and its relations, memberships, roles, revisions, form choices
+QUERIES_EDIT_PAGE = (
+    17  # session, user, space and its relations, its photos, memberships, roles, revisions, form choices
+)
