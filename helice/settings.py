@@ -281,6 +281,9 @@ PARTICIPATION_COMMENT_EDIT_MINUTES = env.int("PARTICIPATION_COMMENT_EDIT_MINUTES
 PARTICIPATION_COMMENT_RATE = env.str("PARTICIPATION_COMMENT_RATE", default="10/10m/user")
 PARTICIPATION_FLAG_RATE = env.str("PARTICIPATION_FLAG_RATE", default="20/h/user")
 PARTICIPATION_COMMENTS_PER_PAGE = env.int("PARTICIPATION_COMMENTS_PER_PAGE", default=20)
+# Seconds a consultation's proposals list (the page's results and the API's page) is
+# kept in the cache: opinion and comment counts lag at most that long (0: no cache).
+PARTICIPATION_LIST_CACHE_SECONDS = env.int("PARTICIPATION_LIST_CACHE_SECONDS", default=10)
 # Public base URL used in JSON-LD and Open Graph when there is no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -119,6 +119,10 @@ class Consultation(Translated, models.Model):
     sources = models.TextField(_("sources"), blank=True, help_text=_("Where the facts of this record come from."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Bumped whenever one of its proposals is created, edited, changes state or is
+    # deleted (signals.py), never by an opinion or a comment: the proposals list's
+    # short cache is keyed by it (list_cache.py).
+    list_version = models.PositiveIntegerField(_("version of the proposals list"), default=0, editable=False)
 
     objects = ConsultationQuerySet.as_manager()
 

@@ -183,12 +183,15 @@ def opinions_by_category(proposal: Proposal) -> list[CategoryRow]:
 
 def opinions_of(user, proposals) -> dict[int, str]:
     """The person's opinion on each of ``proposals``: {proposal id: value}."""
-    if user is None or not user.is_authenticated:
+    return opinions_on(user, [p.pk for p in proposals])
+
+
+def opinions_on(user, proposal_ids) -> dict[int, str]:
+    """The person's opinion on each of the proposals ``proposal_ids``: {id: value}.
+    No query for an anonymous visitor or no proposal."""
+    if user is None or not user.is_authenticated or not proposal_ids:
         return {}
-    ids = [p.pk for p in proposals]
-    if not ids:
-        return {}
-    return dict(Opinion.objects.filter(user=user, proposal_id__in=ids).values_list("proposal_id", "value"))
+    return dict(Opinion.objects.filter(user=user, proposal_id__in=proposal_ids).values_list("proposal_id", "value"))
 
 
 def ideas_awaiting(consultation: Consultation, user) -> QuerySet[Proposal]:

@@ -174,8 +174,20 @@ def proposal_counters_recount(*, proposal: Proposal) -> dict[str, int]:
             **{field: Count("pk", filter=Q(value=value)) for value, field in COUNTER_FIELDS.items()}
         )
         Proposal.objects.filter(pk=proposal.pk).update(**counts)
+        list_version_bump(proposal.consultation_id)
     _refresh_counters(proposal)
     return counts
+
+
+# --- The proposals list's version ---------------------------------------------------
+
+
+def list_version_bump(consultation_id: int | None) -> None:
+    """A proposal of the consultation was created, edited, moved or deleted: the
+    proposals list's cached pages (list_cache.py) are no longer used. Opinions and
+    comments do not call it (their counts lag at most the cache's lifetime)."""
+    if consultation_id:
+        Consultation.objects.filter(pk=consultation_id).update(list_version=F("list_version") + 1)
 
 
 # --- Ideas --------------------------------------------------------------------------
@@ -388,6 +400,7 @@ def proposal_answer(*, proposal: Proposal, by, answer_fr: str, answer_en: str = 
 
 def proposal_reindex(*, proposal: Proposal) -> None:
     Proposal.objects.filter(pk=proposal.pk).update(search_document=proposal.build_search_document())
+    list_version_bump(proposal.consultation_id)
 
 
 # --- The territory's consultation ------------------------------------------------------
@@ -537,6 +550,7 @@ __all__ = [
     "consultation_objectives",
     "consultations_load",
     "idea_submit",
+    "list_version_bump",
     "opinion_set",
     "opinion_withdraw",
     "proposal_answer",

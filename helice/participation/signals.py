@@ -3,12 +3,13 @@ writes it: every new ``ProposalChange`` (state, answer) becomes news for the
 proposal's followers once its transaction commits (the proposal is then saved with
 its new state and answer), and a moderation move of an idea becomes a
 ``ModerationDecision`` in the same transaction; the author of a new proposal
-follows it, in the same transaction."""
+follows it, in the same transaction; any saved or deleted proposal moves its
+consultation's list version (the proposals list's short cache, list_cache.py)."""
 
 from functools import partial
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from . import notifications
 from .models import Proposal, ProposalChange
@@ -49,6 +50,19 @@ def _proposal_saved(sender, instance, created, raw=False, **kwargs):
         notifications.idea_author_follows(instance)
 
 
+def _proposal_changed(sender, instance, raw=False, **kwargs):
+    """Any save or deletion of a proposal (services, admin, territory loading) moves
+    its consultation's list version; opinions and comments move the counters with
+    ``update()`` and do not (list_cache.py)."""
+    if raw:
+        return
+    from .services import list_version_bump
+
+    list_version_bump(instance.consultation_id)
+
+
 def connect() -> None:
     post_save.connect(_change_recorded, sender=ProposalChange, dispatch_uid="participation_change_news")
     post_save.connect(_proposal_saved, sender=Proposal, dispatch_uid="participation_author_follows")
+    post_save.connect(_proposal_changed, sender=Proposal, dispatch_uid="participation_list_version")
+    post_delete.connect(_proposal_changed, sender=Proposal, dispatch_uid="participation_list_version_delete")

@@ -10,20 +10,22 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from helice.core import ratelimit
-from helice.core.pagination import PageError, get_page
+from helice.core.pagination import PageError, get_page, parse_page_number
 
-from . import jsonld, selectors, services
+from . import jsonld, list_cache, selectors, services
 from .forms import SORT_LABELS, AnswerForm, IdeaForm, OpinionForm, ProposalFilterForm, TransitionForm
 from .models import Phase
 from .rules import refusal
+from .templatetags.participation import opinion_marks
 
 PER_PAGE = 20
 IDEA_RATE = "5/h/user"
@@ -86,32 +88,58 @@ def consultation_detail(request, slug):
         "my_ideas": list(selectors.ideas_awaiting(consultation, request.user)),
         "jsonld": jsonld.consultation(consultation, request),
     }
-    status = 200
-    page = None
+    status, parts = 200, None
     if not form.is_valid():
         context["error"], status = form.error_text(), 400
     else:
         filters = form.to_filters()
-        proposals = selectors.proposal_search(consultation, filters)
-        try:
-            page = get_page(proposals, request.GET.get("page"), PER_PAGE)
-        except PageError as exc:
-            context["error"], status = exc.message, exc.status
         query = {k: v for k, v in _filter_query(filters).items() if v}
         context.update(
             filters=filters,
             query=urlencode(query),
             filtered=any(query.get(k) for k in ("q", "objective", "state", "origin")),
         )
-    if page is not None:
-        context["page"] = page
-        context["my_opinions"] = selectors.opinions_of(request.user, page.object_list)
+        try:
+            number = parse_page_number(request.GET.get("page"))
+        except PageError as exc:
+            context["error"], status = exc.message, exc.status
+        else:
+            # A random order whose seed the server has just drawn is seen once: not cached.
+            once = filters.sort == "random" and not form.cleaned_data.get("seed")
+            cache_key = None if once else list_cache.key("page", consultation, {**query, "page": number})
+            parts = list_cache.get(cache_key) if cache_key else None
+            if parts is None:
+                try:
+                    context["page"] = get_page(selectors.proposal_search(consultation, filters), str(number), PER_PAGE)
+                except PageError as exc:
+                    context["error"], status = exc.message, exc.status
+                else:
+                    parts = _results_parts(context)
+                    if cache_key:
+                        list_cache.put(cache_key, parts)
+    if parts is None:  # an error: nothing cached
+        parts = _results_parts(context)
+    # The person's own marks, from their own query, outside the cache.
+    marks = opinion_marks(selectors.opinions_on(request.user, list_cache.ids(parts)))
+    context["results"] = list_cache.join(parts, marks)
     if request.headers.get("HX-Request"):
-        response = render(request, "participation/_proposal_results.html", context, status=status)
+        response = HttpResponse(context["results"], status=status)
         if "query" in context:  # the address shown keeps the seed the server chose
             response["HX-Push-Url"] = f"{consultation.get_absolute_url()}?{context['query']}"
         return response
     return render(request, "participation/consultation.html", context, status=status)
+
+
+RESULTS_KEYS = ("consultation", "error", "page", "filters", "query", "filtered", "sort_labels")
+
+
+def _results_parts(context) -> list:
+    """The results fragment (count, cards, pagination) rendered without the request
+    (nothing personal in it: no user, no context processors), cut at the cards'
+    "your opinion" slots (list_cache.py)."""
+    fragment = {k: context[k] for k in RESULTS_KEYS if k in context}
+    html = render_to_string("participation/_proposal_results.html", {**fragment, "my_opinions": list_cache.SLOTS})
+    return list_cache.split(html)
 
 
 def _filter_query(filters) -> dict:

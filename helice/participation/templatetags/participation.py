@@ -13,6 +13,23 @@ def get_item(mapping, key):
     return mapping.get(key)
 
 
+def opinion_marks(my_opinions: dict) -> dict:
+    """The "your opinion" mark of each card, {proposal id: HTML}, from the person's
+    opinions ({proposal id: value}); filled outside the list's cache (list_cache.py)."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    if not my_opinions:
+        return {}
+    labels = {"agree": gettext("agree"), "mixed": gettext("mixed"), "disagree": gettext("disagree")}
+    your_opinion = gettext("your opinion:")
+    return {
+        pk: format_html(" · <strong>{} {}</strong>", your_opinion, labels.get(value, labels["disagree"]))
+        for pk, value in my_opinions.items()
+        if value
+    }
+
+
 @register.simple_tag
 def proposal_cards(proposals, my_opinions=None):
     """The proposals list's cards (``<li class="proposal-card">``), written in Python:
@@ -26,9 +43,12 @@ def proposal_cards(proposals, my_opinions=None):
     def counted(singular, plural, n):  # as {% blocktranslate count %}: the catalogue's text, the number
         return mark_safe(ngettext(singular, plural, n) % {"counter": int(n)})  # noqa: S308 - catalogue and int
 
-    my_opinions = my_opinions or {}
-    mine_labels = {"agree": gettext("agree"), "mixed": gettext("mixed"), "disagree": gettext("disagree")}
-    your_opinion, example = gettext("your opinion:"), gettext("Example")
+    from .. import list_cache
+
+    # With list_cache.SLOTS each card gets its slot instead of a mark (the cached fragment).
+    slots = isinstance(my_opinions, list_cache._Slots)
+    marks = {} if slots else opinion_marks(my_opinions)
+    example = gettext("Example")
     cards = []
     for proposal in proposals:
         meta = format_html(
@@ -42,16 +62,13 @@ def proposal_cards(proposals, my_opinions=None):
             else "",
             format_html(' · <strong class="example-flag">{}</strong>', example) if proposal.is_example else "",
         )
-        mine = my_opinions.get(proposal.pk)
         counts = format_html(
             "{}, {}, {} · {}{}",
             counted("%(counter)s agrees", "%(counter)s agree", proposal.agree_count),
             mark_safe(gettext("%(n)s mixed") % {"n": int(proposal.mixed_count)}),  # noqa: S308 - catalogue and int
             counted("%(counter)s disagrees", "%(counter)s disagree", proposal.disagree_count),
             counted("%(counter)s comment", "%(counter)s comments", proposal.comment_count),
-            format_html(" · <strong>{} {}</strong>", your_opinion, mine_labels.get(mine, mine_labels["disagree"]))
-            if mine
-            else "",
+            list_cache.slot(proposal.pk) if slots else marks.get(proposal.pk, ""),
         )
         cards.append(
             format_html(
