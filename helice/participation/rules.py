@@ -29,8 +29,7 @@ not take part (the pages show it instead of a form)."""
 from __future__ import annotations
 
 import rules
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from helice.core.roles import is_moderator, is_strategy_manager
@@ -41,6 +40,12 @@ OPINION_STATES = frozenset({ProposalState.PUBLISHED, ProposalState.EVALUATING})
 
 # Why an account may not take part anywhere (cached on the user object for the request).
 ANONYMOUS, INACTIVE, UNVERIFIED, BLOCKED = "anonymous", "inactive", "unverified", "blocked"
+
+
+_ACCOUNT_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM {email} WHERE user_id = %s AND verified = %s),"
+    " EXISTS (SELECT 1 FROM {block} WHERE user_id = %s AND lifted_at IS NULL)"
+)
 
 
 def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
@@ -58,16 +63,14 @@ def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
     if not user.is_active or getattr(user, "deleted_at", None):
         result = (INACTIVE, None)
     else:
-        verified, blocked = (
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(
-                verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
-                blocked=Exists(ParticipationBlock.objects.filter(user=OuterRef("pk"), lifted_at__isnull=True)),
+        # Written once rather than built by the ORM on every opinion (the write's hot
+        # path, docs/benchmarks.md): a verified address? an active block?
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ACCOUNT_SQL.format(email=EmailAddress._meta.db_table, block=ParticipationBlock._meta.db_table),
+                [user.pk, True, user.pk],
             )
-            .values_list("verified", "blocked")
-            .first()
-        ) or (False, False)
+            verified, blocked = (bool(v) for v in cursor.fetchone())
         if not verified:
             result = (UNVERIFIED, None)
         elif blocked:
