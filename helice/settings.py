@@ -145,6 +145,15 @@ AUTH_USER_MODEL = "accounts.User"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://helice")}
 
+# Sessions stay in the database; with a shared cache (Redis) they are read through it
+# (one cache read instead of a query on every signed-in request). Never with the
+# per-process cache: a session ended in one worker would live on in the others'.
+_SHARED_CACHE = "locmem" not in CACHES["default"]["BACKEND"].lower() and "dummy" not in CACHES["default"]["BACKEND"]
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db" if _SHARED_CACHE else "django.contrib.sessions.backends.db",
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
