@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 
 from helice.core.pagination import PageError, get_page
 
-from . import selectors, services
+from . import list_cache, selectors, services
 from .forms import ProposalFilterForm
 from .models import Consultation, Phase, Proposal
 
@@ -273,8 +273,20 @@ def proposal_list(request: HttpRequest, slug: str, filters: Query[ProposalQuery]
         )
         raise HttpError(400, detail)
     chosen = form.to_filters()
+    # The page is kept as the list page's results are (list_cache.py): nothing personal
+    # in it; the addresses are absolute, so the host is in the key. A random order whose
+    # seed the server has just drawn is seen once: not cached.
+    cache_key = None
+    if chosen.sort != "random" or form.cleaned_data.get("seed"):
+        params = {k: getattr(chosen, k) for k in ("q", "objective", "state", "origin", "sort")}
+        params["seed"] = chosen.seed if chosen.sort == "random" else ""
+        params.update(page=filters.page, page_size=filters.page_size, origin_url=request.build_absolute_uri("/"))
+        cache_key = list_cache.key("api", consultation, params)
+        cached = list_cache.get(cache_key)
+        if cached is not None:
+            return cached
     result = _page(selectors.proposal_search(consultation, chosen), filters.page, filters.page_size)
-    return {
+    answer = {
         "count": result.paginator.count,
         "page": result.number,
         "page_size": filters.page_size,
@@ -282,6 +294,9 @@ def proposal_list(request: HttpRequest, slug: str, filters: Query[ProposalQuery]
         "seed": chosen.seed if chosen.sort == "random" else None,
         "items": [_proposal_item(request, p) for p in result.object_list],
     }
+    if cache_key:
+        list_cache.put(cache_key, answer)
+    return answer
 
 
 @router.get(

@@ -184,3 +184,29 @@ def test_slots_are_never_left_in_a_page(consultation):
     parts = list_cache.split("<p>a<helice-mine 12></p><helice-mine 3>")
     assert list_cache.ids(parts) == [12, 3]
     assert list_cache.join(parts, {3: "!"}) == "<p>a</p>!"
+
+
+API = "/api/v1/participation/consultations/innovation/proposals"
+
+
+def _api(client, **params):
+    response = client.get(API, {"sort": "supported", **params})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_api_page_is_cached_with_the_same_rules(client, consultation):
+    proposal = ProposalFactory(consultation=consultation, title_fr="Un guichet unique", title_en="A one-stop shop")
+    assert _api(client)["items"][0]["agree"] == 0
+    OpinionFactory(proposal=proposal, value="agree")
+    assert _api(client)["items"][0]["agree"] == 0  # the count lags
+    assert _api(client, page_size=5)["items"][0]["agree"] == 1  # another page size, another page
+    english = client.get(API, {"sort": "supported"}, headers={"Accept-Language": "en"}).json()
+    assert english["items"][0]["title"] == "A one-stop shop"  # not the French page from the cache
+    ProposalFactory(consultation=consultation, title_fr="Une maison des communs")  # the version moves
+    assert _api(client)["count"] == 2
+    with _later(11):
+        assert _api(client)["items"][0]["agree"] == 1
+    other_host = client.get(API, {"sort": "supported"}, HTTP_HOST="localhost").json()
+    assert other_host["items"][0]["url"].startswith("http://localhost/")
+    assert client.get(API, {"sort": "supported", "page": 9}).status_code == 404
