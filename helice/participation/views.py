@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -88,7 +89,7 @@ def consultation_detail(request, slug):
         "my_ideas": list(selectors.ideas_awaiting(consultation, request.user)),
         "jsonld": jsonld.consultation(consultation, request),
     }
-    status, parts = 200, None
+    status, parts, once = 200, None, True
     if not form.is_valid():
         context["error"], status = form.error_text(), 400
     else:
@@ -127,7 +128,28 @@ def consultation_detail(request, slug):
         if "query" in context:  # the address shown keeps the seed the server chose
             response["HX-Push-Url"] = f"{consultation.get_absolute_url()}?{context['query']}"
         return response
+    context["filters_html"] = _filters_html(request, consultation, context, cached=not once and status == 200)
     return render(request, "participation/consultation.html", context, status=status)
+
+
+FILTER_PARAMS = ("q", "objective", "state", "origin", "sort", "seed")
+
+
+def _filters_html(request, consultation, context, *, cached: bool) -> str:
+    """The filter form (its selects, the objectives among them, are most of a cached
+    page's time), rendered without the request and kept as the results are, keyed
+    by the values it shows as they were sent."""
+    cache_key = None
+    if cached:
+        cache_key = list_cache.key("filters", consultation, {k: request.GET.get(k, "") for k in FILTER_PARAMS})
+        html = list_cache.get(cache_key)
+        if html is not None:
+            return mark_safe(html)  # noqa: S308 - rendered by the template below
+    fragment = {k: context[k] for k in ("consultation", "form", "filters") if k in context}
+    html = render_to_string("participation/_proposal_filters.html", fragment)
+    if cache_key:
+        list_cache.put(cache_key, str(html))
+    return html
 
 
 RESULTS_KEYS = ("consultation", "error", "page", "filters", "query", "filtered", "sort_labels")

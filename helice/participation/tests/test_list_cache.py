@@ -210,3 +210,16 @@ def test_api_page_is_cached_with_the_same_rules(client, consultation):
     other_host = client.get(API, {"sort": "supported"}, HTTP_HOST="localhost").json()
     assert other_host["items"][0]["url"].startswith("http://localhost/")
     assert client.get(API, {"sort": "supported", "page": 9}).status_code == 404
+
+
+def test_filter_form_shows_what_each_request_asked(client, consultation):
+    ProposalFactory(consultation=consultation)
+    for _ in range(2):  # the second time from the cache
+        html = _page(client, data={"q": "guichet", "state": "evaluating"})
+        assert 'name="q" value="guichet"' in html and '<option value="evaluating" selected>' in html
+        html = _page(client, data={"q": "maison"})
+        assert 'name="q" value="maison"' in html and 'value="guichet"' not in html
+        assert '<option value="evaluating" selected>' not in html
+        english = _page(client, "/en" + URL, data={"q": "maison"})
+        assert "Search the proposals" in english and 'name="q" value="maison"' in english
+    assert any("participation:list:filters" in k for k in cache._cache)
