@@ -40,8 +40,8 @@ def proposal_cards(proposals, my_opinions=None):
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext, ngettext
 
-    def counted(singular, plural, n):  # as {% blocktranslate count %}: the catalogue's text, the number
-        return mark_safe(ngettext(singular, plural, n) % {"counter": int(n)})  # noqa: S308 - catalogue and int
+    def counted(text, n):  # as {% blocktranslate count %}: the catalogue's text, the number
+        return mark_safe(text % {"counter": int(n)})  # noqa: S308 - catalogue and int
 
     from .. import list_cache
 
@@ -64,10 +64,15 @@ def proposal_cards(proposals, my_opinions=None):
         )
         counts = format_html(
             "{}, {}, {} · {}{}",
-            counted("%(counter)s agrees", "%(counter)s agree", proposal.agree_count),
+            counted(ngettext("%(counter)s agrees", "%(counter)s agree", proposal.agree_count), proposal.agree_count),
             mark_safe(gettext("%(n)s mixed") % {"n": int(proposal.mixed_count)}),  # noqa: S308 - catalogue and int
-            counted("%(counter)s disagrees", "%(counter)s disagree", proposal.disagree_count),
-            counted("%(counter)s comment", "%(counter)s comments", proposal.comment_count),
+            counted(
+                ngettext("%(counter)s disagrees", "%(counter)s disagree", proposal.disagree_count),
+                proposal.disagree_count,
+            ),
+            counted(
+                ngettext("%(counter)s comment", "%(counter)s comments", proposal.comment_count), proposal.comment_count
+            ),
             list_cache.slot(proposal.pk) if slots else marks.get(proposal.pk, ""),
         )
         cards.append(
