@@ -99,10 +99,8 @@ def proposal_for(consultation: Consultation, slug: str, user=None) -> Proposal |
 OPINION_WRITE_FIELDS = ("id", "consultation_id", "slug", "state", "author_id", *COUNTER_FIELDS.values())
 
 
-def proposal_for_opinion(consultation: Consultation, slug: str, user=None) -> Proposal | None:
-    """``proposal_for`` for the opinion POST: the same visibility rule, only the
-    columns the write needs and no joins (the write's hot path, docs/benchmarks.md)."""
-    proposal = consultation.proposals.only(*OPINION_WRITE_FIELDS).filter(slug=slug).first()
+def _seen_by(proposal: Proposal | None, user) -> Proposal | None:
+    """``proposal`` when the person may see it (``proposal_for``'s rule), else None."""
     if proposal is None or proposal.is_public:
         return proposal
     if user is not None and user.is_authenticated:
@@ -111,6 +109,20 @@ def proposal_for_opinion(consultation: Consultation, slug: str, user=None) -> Pr
         if user.has_perm("participation.moderate") or user.has_perm("participation.decide"):
             return proposal
     return None
+
+
+def proposal_for_opinion_at(consultation_slug: str, slug: str, user=None) -> Proposal | None:
+    """``proposal_for`` for the opinion POST (the write's hot path, docs/benchmarks.md):
+    the same visibility rule, only the columns the write needs, and its consultation
+    (visible, as for ``consultation_by_slug``) read in the same query. None when
+    either is missing or the proposal is hidden from the person."""
+    proposal = (
+        Proposal.objects.select_related("consultation")
+        .only(*OPINION_WRITE_FIELDS, "consultation")
+        .filter(consultation__in=Consultation.objects.visible(), consultation__slug=consultation_slug, slug=slug)
+        .first()
+    )
+    return _seen_by(proposal, user)
 
 
 @dataclass(frozen=True)

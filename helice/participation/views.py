@@ -214,15 +214,16 @@ def proposal_detail(request, consultation, slug):
 def opinion(request, consultation, slug):
     """Give, change or withdraw one's opinion. With htmx the opinion block is sent
     back (with a message in it); without, a redirect to the proposal's page."""
-    consultation = _consultation(consultation)
     htmx = bool(request.headers.get("HX-Request"))
     if htmx:  # the opinion block is rendered again: the whole proposal
+        consultation = _consultation(consultation)
         proposal = _proposal(consultation, slug, request.user)
-    else:  # a redirect: only the columns the write needs (the full one if the form comes back)
-        proposal = selectors.proposal_for_opinion(consultation, slug, request.user)
+    else:  # a redirect: the columns the write needs and its consultation, in one query
+        proposal = selectors.proposal_for_opinion_at(consultation, slug, request.user)
         if proposal is None:
+            _consultation(consultation)  # a consultation that is not there says so
             raise Http404(_("No proposal has this address."))
-        proposal.consultation = consultation
+        consultation = proposal.consultation
     if not request.user.is_authenticated and not htmx:
         return redirect_to_login(proposal.get_absolute_url())
     form = OpinionForm(request.POST)

@@ -82,10 +82,10 @@ def test_opinion_post_queries(client, consultation, django_assert_num_queries):
     user = UserFactory(verified=True, participant_category="student")
     client.force_login(user)
     client.get("/concertation/")  # the session and the language are settled
-    # session, user, consultation, proposal (its columns, no join), savepoint, then
+    # session, user, the proposal with its consultation (one query), savepoint, then
     # SQLite (the ORM path): lock, account, opinion read, insert, counters;
     # PostgreSQL (services._opinion_set_sql): account, lock, one statement; release.
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 11):
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 10):
         response = client.post(proposal.get_absolute_url() + "avis/", {"value": "agree"})
     assert response.status_code == 302
     proposal.refresh_from_db()
