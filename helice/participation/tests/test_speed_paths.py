@@ -91,3 +91,17 @@ def test_opinion_post_queries(client, consultation, django_assert_num_queries):
     proposal.refresh_from_db()
     assert (proposal.agree_count, proposal.mixed_count, proposal.disagree_count) == (1, 0, 0)
     assert Opinion.objects.get(proposal=proposal, user=user).participant_category == "student"
+
+
+def test_opinion_post_on_a_consultation_not_shown(client):
+    """The proposal and its consultation are read together: a draft consultation's
+    proposal, or an unknown consultation, answer 404 and nothing is written."""
+    draft = ProposalFactory(consultation=ConsultationFactory(slug="brouillon", draft=True))
+    client.force_login(UserFactory(verified=True))
+    assert client.post(draft.get_absolute_url() + "avis/", {"value": "agree"}).status_code == 404
+    url = draft.get_absolute_url().replace("/brouillon/", "/nulle-part/")
+    assert client.post(url + "avis/", {"value": "agree"}).status_code == 404
+    archived = ProposalFactory(consultation=ConsultationFactory(slug="archivee", archived=True))
+    response = client.post(archived.get_absolute_url() + "avis/", {"value": "agree"})
+    assert response.status_code == 403  # shown, but closed: the page with the reason
+    assert not Opinion.objects.exists()
