@@ -63,6 +63,20 @@ def put(cache_key: str, value) -> None:
         cache.set(cache_key, value, seconds())
 
 
+def get_many(keys: dict[str, str]) -> dict:
+    """{name: value} for the names of ``keys`` ({name: cache key}) found, in one round trip."""
+    if not keys or not seconds():
+        return {}
+    found = cache.get_many(list(keys.values()))
+    return {name: found[k] for name, k in keys.items() if k in found}
+
+
+def put_many(values: dict) -> None:
+    """Keep ``values`` ({cache key: value}), in one round trip."""
+    if values and seconds():
+        cache.set_many(values, seconds())
+
+
 def split(html: str) -> list:
     """The fragment cut at its slots: [html, id, html, id, …, html]."""
     parts = SLOT.split(str(html))

@@ -89,7 +89,8 @@ def consultation_detail(request, slug):
         "my_ideas": list(selectors.ideas_awaiting(consultation, request.user)),
         "jsonld": jsonld.consultation(consultation, request),
     }
-    status, parts, once = 200, None, True
+    htmx = bool(request.headers.get("HX-Request"))
+    status, number, keys = 200, None, {}
     if not form.is_valid():
         context["error"], status = form.error_text(), 400
     else:
@@ -104,52 +105,55 @@ def consultation_detail(request, slug):
             number = parse_page_number(request.GET.get("page"))
         except PageError as exc:
             context["error"], status = exc.message, exc.status
-        else:
-            # A random order whose seed the server has just drawn is seen once: not cached.
-            once = filters.sort == "random" and not form.cleaned_data.get("seed")
-            cache_key = None if once else list_cache.key("page", consultation, {**query, "page": number})
-            parts = list_cache.get(cache_key) if cache_key else None
-            if parts is None:
-                try:
-                    context["page"] = get_page(selectors.proposal_search(consultation, filters), str(number), PER_PAGE)
-                except PageError as exc:
-                    context["error"], status = exc.message, exc.status
-                else:
-                    parts = _results_parts(context)
-                    if cache_key:
-                        list_cache.put(cache_key, parts)
-    if parts is None:  # an error: nothing cached
+        # A random order whose seed the server has just drawn is seen once: not cached.
+        if filters.sort != "random" or form.cleaned_data.get("seed"):
+            keys = _cache_keys(request, consultation, query, number, htmx)
+    cached = list_cache.get_many(keys)  # the results and the filter form, one round trip
+    fresh = {}
+    parts = cached.get("results")
+    if parts is None:
+        if number is not None:
+            try:
+                context["page"] = get_page(selectors.proposal_search(consultation, filters), str(number), PER_PAGE)
+            except PageError as exc:
+                context["error"], status = exc.message, exc.status
         parts = _results_parts(context)
+        if status == 200 and "results" in keys:  # errors are not kept
+            fresh[keys["results"]] = parts
     # The person's own marks, from their own query, outside the cache.
     marks = opinion_marks(selectors.opinions_on(request.user, list_cache.ids(parts)))
     context["results"] = list_cache.join(parts, marks)
-    if request.headers.get("HX-Request"):
+    if htmx:
+        list_cache.put_many(fresh)
         response = HttpResponse(context["results"], status=status)
         if "query" in context:  # the address shown keeps the seed the server chose
             response["HX-Push-Url"] = f"{consultation.get_absolute_url()}?{context['query']}"
         return response
-    context["filters_html"] = _filters_html(request, consultation, context, cached=not once and status == 200)
+    filters_html = cached.get("filters")
+    if filters_html is None:
+        fragment = {k: context[k] for k in ("consultation", "form", "filters") if k in context}
+        filters_html = str(render_to_string("participation/_proposal_filters.html", fragment))
+        if "filters" in keys:
+            fresh[keys["filters"]] = filters_html
+    list_cache.put_many(fresh)
+    context["filters_html"] = mark_safe(filters_html)  # noqa: S308 - rendered by the template above
     return render(request, "participation/consultation.html", context, status=status)
 
 
 FILTER_PARAMS = ("q", "objective", "state", "origin", "sort", "seed")
 
 
-def _filters_html(request, consultation, context, *, cached: bool) -> str:
-    """The filter form (its selects, the objectives among them, are most of a cached
-    page's time), rendered without the request and kept as the results are, keyed
-    by the values it shows as they were sent."""
-    cache_key = None
-    if cached:
-        cache_key = list_cache.key("filters", consultation, {k: request.GET.get(k, "") for k in FILTER_PARAMS})
-        html = list_cache.get(cache_key)
-        if html is not None:
-            return mark_safe(html)  # noqa: S308 - rendered by the template below
-    fragment = {k: context[k] for k in ("consultation", "form", "filters") if k in context}
-    html = render_to_string("participation/_proposal_filters.html", fragment)
-    if cache_key:
-        list_cache.put(cache_key, str(html))
-    return html
+def _cache_keys(request, consultation, query: dict, number: int | None, htmx: bool) -> dict[str, str]:
+    """The list's cache keys (list_cache.py): the results by the normalised query and
+    page; the filter form (its selects, with every objective, were most of a cached
+    page's time) by the values it shows as they were sent (not for htmx, which
+    swaps the results only)."""
+    keys = {}
+    if number is not None:
+        keys["results"] = list_cache.key("page", consultation, {**query, "page": number})
+    if not htmx:
+        keys["filters"] = list_cache.key("filters", consultation, {k: request.GET.get(k, "") for k in FILTER_PARAMS})
+    return keys
 
 
 RESULTS_KEYS = ("consultation", "error", "page", "filters", "query", "filtered", "sort_labels")
