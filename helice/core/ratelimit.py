@@ -41,7 +41,8 @@ from functools import wraps
 from http import HTTPStatus
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -118,15 +119,29 @@ def hit(request: HttpRequest, scope: str, *, rate: str, key: str | None = None) 
     parsed = parse_rate(rate)
     window = int(time.time() // parsed.seconds)
     cache_key = _cache_key(request, scope, parsed, key, window)
-    # add() is atomic; incr() is atomic on Redis and Memcached, and good enough on
-    # the local-memory cache (one process).
-    cache.add(cache_key, 0, timeout=parsed.seconds + 1)
+    return _count(cache_key, parsed.seconds + 1) <= parsed.amount
+
+
+def _count(cache_key: str, timeout: int) -> int:
+    """Add one to the window's counter and return it."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        # One round trip on Redis (this runs on every rate-limited request): create
+        # the counter with its expiry if it is missing, then increment it; both
+        # commands are atomic, and the pipeline keeps their order.
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        return int(pipe.execute()[1])
+    # add() is atomic; incr() is atomic on Memcached, and good enough on the
+    # local-memory cache (one process).
+    cache.add(cache_key, 0, timeout=timeout)
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=parsed.seconds + 1)
-        count = 1
-    return count <= parsed.amount
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:

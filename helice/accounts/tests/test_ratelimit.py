@@ -1,5 +1,8 @@
 """The generic rate limiter of helice.core.ratelimit."""
 
+import os
+import uuid
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
@@ -113,3 +116,48 @@ def test_account_deletion_attempts_are_limited_per_user(client):
     assert [client.post(url, {"password": "wrong"}).status_code for _ in range(10)] == [400] * 10
     assert client.post(url, {"password": "wrong"}).status_code == 429
     assert client.get(url).status_code == 200  # reading the page is not counted
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache: Redis (CI sets TEST_REDIS_URL for its PostgreSQL half)."""
+    if not REDIS_URL:
+        pytest.skip("Redis only: CI runs it with TEST_REDIS_URL (the PostgreSQL half)")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    from django.core.cache import caches
+
+    # No clear(): the database may be shared by parallel test processes; each test
+    # counts under scopes of its own.
+    return caches["default"]
+
+
+def test_on_redis_the_counter_counts_every_attempt_and_expires(redis_cache, monkeypatch):
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_030.0)  # mid-window: no boundary crossed
+    rate, scope = ratelimit.parse_rate("2/m"), f"redis-test-{uuid.uuid4().hex}"
+    request = _request(ip="198.51.100.7")
+    assert [ratelimit.hit(request, scope, rate="2/m") for _n in range(3)] == [True, True, False]
+    key = redis_cache.make_and_validate_key(ratelimit._cache_key(request, scope, rate, None, 30_000_000))
+    client = redis_cache._cache.get_client(key)
+    assert int(client.get(key)) == 3  # refused attempts count too
+    assert 0 < client.ttl(key) <= 61  # the window's counter expires with it
+    # A counter written the former way (Django's add) keeps counting.
+    other = _request(ip="198.51.100.8")
+    redis_cache.add(ratelimit._cache_key(other, scope, rate, None, 30_000_000), 1, timeout=61)
+    assert [ratelimit.hit(other, scope, rate="2/m") for _n in range(2)] == [True, False]
+
+
+def test_on_redis_concurrent_hits_never_exceed_the_amount(redis_cache, monkeypatch):
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_030.0)  # one window
+    from concurrent.futures import ThreadPoolExecutor
+
+    scope = f"redis-race-{uuid.uuid4().hex}"
+
+    def one(_n):
+        return ratelimit.hit(_request(ip="198.51.100.9"), scope, rate="10/m")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(one, range(40)))
+    assert answers.count(True) == 10
