@@ -224,7 +224,8 @@ def write_client(args: tuple) -> dict:
 
 
 def reset_writers(database_url: str, data: dict) -> int:
-    """Delete the writers' opinions of a previous run and recompute the counters."""
+    """Delete the writers' opinions of a previous run, recompute the counters and
+    vacuum the tables the writes touch."""
     import psycopg
 
     ids = [user for user, _key in data["writers"]]
@@ -244,6 +245,11 @@ def reset_writers(database_url: str, data: dict) -> int:
             """,
             [data["consultation"]],
         )
+    # Every run starts from the same clean tables: without this, autovacuum cleans the
+    # previous run's dead rows during the measure, a few percent of the CPU (runs
+    # differed by 7 % on an idle machine).
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) participation_opinion, participation_proposal, django_session")
     return deleted
 
 

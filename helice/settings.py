@@ -144,6 +144,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://helice")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, one Redis client per pool instead of one per operation (core/cache.py).
+    CACHES["default"]["BACKEND"] = "helice.core.cache.RedisCache"
 
 # Sessions stay in the database; with a shared cache (Redis) they are read through it
 # (one cache read instead of a query on every signed-in request). Never with the

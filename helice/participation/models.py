@@ -59,10 +59,14 @@ class ConsultationStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# Shown to the public: published or archived (an archived one stays readable).
+VISIBLE_STATUSES = (ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED)
+
+
 class ConsultationQuerySet(models.QuerySet):
     def visible(self):
-        """Shown to the public: published or archived (an archived one stays readable)."""
-        return self.filter(status__in=[ConsultationStatus.PUBLISHED, ConsultationStatus.ARCHIVED])
+        """Shown to the public (``VISIBLE_STATUSES``)."""
+        return self.filter(status__in=VISIBLE_STATUSES)
 
 
 class Consultation(Translated, models.Model):

@@ -42,9 +42,11 @@ OPINION_STATES = frozenset({ProposalState.PUBLISHED, ProposalState.EVALUATING})
 ANONYMOUS, INACTIVE, UNVERIFIED, BLOCKED = "anonymous", "inactive", "unverified", "blocked"
 
 
-_ACCOUNT_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM {email} WHERE user_id = %s AND verified = %s),"
-    " EXISTS (SELECT 1 FROM {block} WHERE user_id = %s AND lifted_at IS NULL)"
+# The two facts the account rules need: a verified address? an active block? (The
+# user's id goes where %(user)s is, twice; a parameter for ``True`` after the first.)
+_ACCOUNT_COLUMNS = (
+    "EXISTS (SELECT 1 FROM {email} WHERE user_id = %(user)s AND verified = %%s),"
+    " EXISTS (SELECT 1 FROM {block} WHERE user_id = %(user)s AND lifted_at IS NULL)"
 )
 
 
@@ -57,27 +59,39 @@ def account_status(user) -> tuple[str | None, ParticipationBlock | None]:
     cached = getattr(user, "_helice_participation", None)
     if cached is not None:
         return cached
+    if not user.is_active or getattr(user, "deleted_at", None):
+        user._helice_participation = (INACTIVE, None)
+        return user._helice_participation
+    # Written once rather than built by the ORM on every opinion (the write's hot
+    # path, docs/benchmarks.md).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + account_flags_columns() % {"user": "%s"}, [user.pk, True, user.pk])
+        verified, blocked = (bool(v) for v in cursor.fetchone())
+    return remember_account_flags(user, verified=verified, blocked=blocked)
+
+
+def account_flags_columns() -> str:
+    """The two facts ``account_status`` needs as two SQL columns, with ``%(user)s``
+    where the user's id goes (twice) and a parameter for ``True`` after the first:
+    for a caller that reads them in its own statement
+    (``selectors.proposal_for_opinion_at``), then ``remember_account_flags``."""
     from allauth.account.models import EmailAddress
 
-    result: tuple[str | None, ParticipationBlock | None]
+    return _ACCOUNT_COLUMNS.format(email=EmailAddress._meta.db_table, block=ParticipationBlock._meta.db_table)
+
+
+def remember_account_flags(user, *, verified: bool, blocked: bool) -> tuple[str | None, ParticipationBlock | None]:
+    """Keep on the user object for the request what its account allows, from the
+    two facts of ``account_flags_sql`` (an active block is then read for its reason)."""
     if not user.is_active or getattr(user, "deleted_at", None):
-        result = (INACTIVE, None)
+        result: tuple[str | None, ParticipationBlock | None] = (INACTIVE, None)
+    elif not verified:
+        result = (UNVERIFIED, None)
+    elif blocked:
+        block = ParticipationBlock.objects.filter(user=user, lifted_at__isnull=True).first()
+        result = (BLOCKED, block) if block is not None and block.is_active() else (None, None)
     else:
-        # Written once rather than built by the ORM on every opinion (the write's hot
-        # path, docs/benchmarks.md): a verified address? an active block?
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _ACCOUNT_SQL.format(email=EmailAddress._meta.db_table, block=ParticipationBlock._meta.db_table),
-                [user.pk, True, user.pk],
-            )
-            verified, blocked = (bool(v) for v in cursor.fetchone())
-        if not verified:
-            result = (UNVERIFIED, None)
-        elif blocked:
-            block = ParticipationBlock.objects.filter(user=user, lifted_at__isnull=True).first()
-            result = (BLOCKED, block) if block is not None and block.is_active() else (None, None)
-        else:
-            result = (None, None)
+        result = (None, None)
     user._helice_participation = result
     return result
 

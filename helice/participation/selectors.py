@@ -4,17 +4,21 @@ and sorts, opinion distributions (from the counters) and by category."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from django.db import connection, models
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Mod
 
 from helice.core import search
 
+from . import rules as participation_rules
 from .models import (
     COUNTER_FIELDS,
     PUBLIC_STATES,
     RANDOM_KEY_MAX,
+    VISIBLE_STATUSES,
     Consultation,
     Opinion,
     OpinionValue,
@@ -114,15 +118,64 @@ def _seen_by(proposal: Proposal | None, user) -> Proposal | None:
 def proposal_for_opinion_at(consultation_slug: str, slug: str, user=None) -> Proposal | None:
     """``proposal_for`` for the opinion POST (the write's hot path, docs/benchmarks.md):
     the same visibility rule, only the columns the write needs, and its consultation
-    (visible, as for ``consultation_by_slug``) read in the same query. None when
-    either is missing or the proposal is hidden from the person."""
-    proposal = (
-        Proposal.objects.select_related("consultation")
-        .only(*OPINION_WRITE_FIELDS, "consultation")
-        .filter(consultation__in=Consultation.objects.visible(), consultation__slug=consultation_slug, slug=slug)
-        .first()
-    )
+    (visible, as for ``consultation_by_slug``; its long texts left deferred) read in
+    the same query. None when either is missing or the proposal is hidden from the
+    person. The statement is written once from the models' fields, not built by the
+    ORM on every write: building it was a third of the write's CPU."""
+    sql, consultation_fields, proposal_fields = _opinion_lookup()
+    # A signed-in person's account facts come in the same statement (rules.account_status
+    # would read them next): one round trip less on every write.
+    account = getattr(user, "is_authenticated", False) and getattr(user, "_helice_participation", None) is None
+    params = [*VISIBLE_STATUSES, consultation_slug, slug]
+    if account:
+        params = [user.pk, True, user.pk, *params]
+    columns = (", " + participation_rules.account_flags_columns() % {"user": "%s"}) if account else ""
+    sql = sql.replace(ACCOUNT_SLOT, columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if account:
+        *row, verified, blocked = row
+        participation_rules.remember_account_flags(user, verified=bool(verified), blocked=bool(blocked))
+    split = len(consultation_fields)
+    consultation = _from_row(Consultation, consultation_fields, row[:split])
+    proposal = _from_row(Proposal, proposal_fields, row[split:])
+    proposal.consultation = consultation
     return _seen_by(proposal, user)
+
+
+ACCOUNT_SLOT = " /* account */"
+
+
+@functools.cache
+def _opinion_lookup() -> tuple[str, list, list]:
+    """The statement and the fields it reads, in the models' order."""
+    qn = connection.ops.quote_name
+    consultation_fields = [f for f in Consultation._meta.concrete_fields if not isinstance(f, models.TextField)]
+    wanted = {Proposal._meta.get_field(name).attname for name in OPINION_WRITE_FIELDS}
+    proposal_fields = [f for f in Proposal._meta.concrete_fields if f.attname in wanted]
+    columns = [f"c.{qn(f.column)}" for f in consultation_fields] + [f"p.{qn(f.column)}" for f in proposal_fields]
+    sql = (
+        f"SELECT {', '.join(columns)}{ACCOUNT_SLOT} FROM {qn(Proposal._meta.db_table)} p"  # noqa: S608 - names from the models
+        f" JOIN {qn(Consultation._meta.db_table)} c ON c.{qn('id')} = p.{qn(Proposal._meta.get_field('consultation').column)}"
+        f" WHERE c.{qn(Consultation._meta.get_field('status').column)} IN ({', '.join(['%s'] * len(VISIBLE_STATUSES))})"
+        f" AND c.{qn(Consultation._meta.get_field('slug').column)} = %s AND p.{qn(Proposal._meta.get_field('slug').column)} = %s"
+    )
+    return sql, consultation_fields, proposal_fields
+
+
+def _from_row(model, fields, values):
+    """A model instance from raw column values, through the fields' database
+    converters (dates on SQLite, JSON), the others deferred."""
+    converted = []
+    for f, value in zip(fields, values, strict=True):
+        expression = f.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
+            value = converter(value, expression, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 @dataclass(frozen=True)

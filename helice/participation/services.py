@@ -12,6 +12,7 @@ both create an opinion; the database's unique constraint stays the last guard
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -97,60 +98,15 @@ def _set_counters(proposal: Proposal, locked: Proposal, moves: dict[str, int]) -
 # --- The opinion write in SQL, on PostgreSQL ----------------------------------------------
 #
 # The benchmark's hot path (docs/benchmarks.md): the ORM path below costs five
-# statements built by the ORM under the lock. On PostgreSQL the same write is two
-# statements written once: the row lock with the state and counters (as
-# ``_lock_for_opinion``), then, once the lock is held (so the statement's snapshot
-# sees every write serialised before it), one statement that reads the person's
-# opinion, inserts or changes it and moves the counters. The rules are checked as
-# on the ORM path (before the lock for the account, under it for the proposal's
-# state); a refused write takes the ORM path, which gives the same reason.
-
-_LOCK_SQL = (
-    "SELECT state, consultation_id, agree_count, mixed_count, disagree_count FROM {proposal} WHERE id = %s FOR UPDATE"
-)
-
-_MOVES = ", ".join(
-    f"{field} = p.{field} + (CASE WHEN %(value)s = '{value}' THEN 1 ELSE 0 END)"
-    f" - (CASE WHEN m.old = '{value}' THEN 1 ELSE 0 END)"
-    for value, field in COUNTER_FIELDS.items()
-)
-
-_SET_SQL = f"""
-WITH prev AS (
-    SELECT id, value, participant_category, created_at, updated_at FROM {{opinion}}
-    WHERE proposal_id = %(proposal)s AND user_id = %(user)s
-), ins AS (
-    INSERT INTO {{opinion}} (proposal_id, user_id, value, participant_category, created_at, updated_at)
-    SELECT %(proposal)s, %(user)s, %(value)s, %(category)s, %(now)s, %(now)s WHERE NOT EXISTS (SELECT 1 FROM prev)
-    ON CONFLICT (proposal_id, user_id) DO NOTHING
-    RETURNING id
-), upd AS (
-    UPDATE {{opinion}} o SET value = %(value)s, participant_category = %(category)s, updated_at = %(now)s
-    FROM prev WHERE o.id = prev.id AND prev.value <> %(value)s
-    RETURNING o.id
-), m AS (
-    SELECT (SELECT value FROM prev) AS old, (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) AS n
-), moved AS (
-    UPDATE {{proposal}} p SET {_MOVES} FROM m WHERE p.id = %(proposal)s AND m.n > 0
-    RETURNING p.id
-)
-SELECT (SELECT id FROM ins), prev.id, prev.value, prev.participant_category, prev.created_at, prev.updated_at,
-       (SELECT count(*) FROM moved)
-FROM (SELECT 1) AS one LEFT JOIN prev ON true
-"""  # noqa: S608 - table names and the counters' constant names and values only
-
-_WITHDRAW_SQL = """
-WITH gone AS (
-    DELETE FROM {opinion} WHERE proposal_id = %(proposal)s AND user_id = %(user)s RETURNING value
-), moved AS (
-    UPDATE {proposal} p SET {moves} FROM gone WHERE p.id = %(proposal)s RETURNING p.id
-)
-SELECT (SELECT value FROM gone), (SELECT count(*) FROM moved)
-"""
-
-
-def _sql(template: str, **extra) -> str:
-    return template.format(opinion=Opinion._meta.db_table, proposal=Proposal._meta.db_table, **extra)
+# statements built by the ORM in a transaction. On PostgreSQL the same write is one
+# call of a PL/pgSQL function (migration 0005): it takes the proposal's row lock,
+# checks the proposal still takes opinions, then (each statement of a volatile
+# function taking a new snapshot, so seeing every write serialised before the lock)
+# reads the person's opinion, inserts or changes it and moves the counters. One
+# statement is its own transaction: no BEGIN and COMMIT round trips. The account
+# rules are checked before, as on the ORM path; a refused write, or an opinion
+# inserted by a writer that bypassed the lock, takes the ORM path, which gives the
+# reason or changes that row.
 
 
 def _sql_path(proposal: Proposal, user) -> bool:
@@ -160,93 +116,62 @@ def _sql_path(proposal: Proposal, user) -> bool:
     return connection.vendor == "postgresql" and participation_rules.refusal(user, proposal.consultation) is None
 
 
-def _sql_lock(cursor, proposal: Proposal) -> Proposal | None:
-    """The row lock, as ``_lock_for_opinion``; None when the write must take the
-    ORM path (the proposal is gone or moved, or no longer takes opinions: the ORM
-    path raises the reason)."""
-    cursor.execute(_sql(_LOCK_SQL), [proposal.pk])
-    row = cursor.fetchone()
-    if row is None or row[1] != proposal.consultation_id or row[0] not in participation_rules.OPINION_STATES:
+def _counters_after(proposal: Proposal, counts) -> None:
+    """Give the caller's ``proposal`` the counters the write function returns (as
+    the write left them, read under the lock)."""
+    for field, count in zip(COUNTER_FIELDS.values(), counts, strict=True):
+        setattr(proposal, field, count)
+
+
+def _call(function: str, params: list):
+    """One call of a write function; None when it refused (no row) or hit the
+    unique constraint (a writer that bypassed the lock): the ORM path answers."""
+    placeholders = ", ".join(["%s"] * len(params))
+    # Alone, the statement is its own transaction; within the caller's, a savepoint
+    # keeps a unique-constraint error from breaking it.
+    scope = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with scope, connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {function}({placeholders})", params)  # noqa: S608 - a constant name
+            return cursor.fetchone()
+    except IntegrityError:
+        logger.warning("%s: unique constraint hit for proposal %s, taking the ORM path", function, params[0])
         return None
-    locked = Proposal(pk=proposal.pk, state=row[0], consultation_id=row[1])
-    for field, count in zip(COUNTER_FIELDS.values(), row[2:], strict=True):
-        setattr(locked, field, count)
-    return locked
 
 
 def _opinion_set_sql(proposal: Proposal, user, value: str) -> Opinion | None:
-    """``opinion_set`` in two statements (PostgreSQL). None when the ORM path must
-    answer instead (a refusal, or an opinion inserted by a writer that bypassed the
-    lock: the ORM path then sees and changes it)."""
+    """``opinion_set`` in one statement (PostgreSQL); None: take the ORM path."""
     now = timezone.now()
     category = user.participant_category or ""
-    with transaction.atomic(), connection.cursor() as cursor:
-        locked = _sql_lock(cursor, proposal)
-        if locked is None:
-            return None
-        params = {"proposal": proposal.pk, "user": user.pk, "value": value, "category": category, "now": now}
-        cursor.execute(_sql(_SET_SQL), params)
-        new_id, old_id, old_value, old_category, created_at, updated_at, moved = cursor.fetchone()
-        if new_id is None and old_id is None:  # a concurrent insert outside the lock
-            transaction.set_rollback(True)
-            return None
-        if moved != int(new_id is not None or old_value != value):
-            raise RuntimeError("opinion_set: the counters did not move with the opinion")  # rolled back
-    moves: dict[str, int] = {}
-    if new_id is not None:
-        moves = {COUNTER_FIELDS[value]: 1}
-        opinion = Opinion(
-            pk=new_id,
-            proposal=proposal,
-            user=user,
-            value=value,
-            participant_category=category,
-            created_at=now,
-            updated_at=now,
-        )
+    states = sorted(participation_rules.OPINION_STATES)
+    row = _call("helice_opinion_set", [proposal.pk, proposal.consultation_id, user.pk, value, category, now, states])
+    if row is None:
+        return None
+    *counts, opinion_id, old_value, old_category, created_at, updated_at = row
+    if old_value is None:  # a new opinion
+        opinion = Opinion(pk=opinion_id, value=value, participant_category=category, created_at=now, updated_at=now)
     elif old_value != value:
-        moves = {COUNTER_FIELDS[old_value]: -1, COUNTER_FIELDS[value]: 1}
         opinion = Opinion(
-            pk=old_id,
-            proposal=proposal,
-            user=user,
-            value=value,
-            participant_category=category,
-            created_at=created_at,
-            updated_at=now,
+            pk=opinion_id, value=value, participant_category=category, created_at=created_at, updated_at=now
         )
     else:  # unchanged: nothing written
         opinion = Opinion(
-            pk=old_id,
-            proposal=proposal,
-            user=user,
-            value=value,
-            participant_category=old_category,
-            created_at=created_at,
-            updated_at=updated_at,
+            pk=opinion_id, value=value, participant_category=old_category, created_at=created_at, updated_at=updated_at
         )
-    _set_counters(proposal, locked, moves)
+    opinion.proposal, opinion.user = proposal, user
+    _counters_after(proposal, counts)
     return opinion
 
 
 def _opinion_withdraw_sql(proposal: Proposal, user) -> bool | None:
-    """``opinion_withdraw`` in two statements (PostgreSQL); None: take the ORM path."""
-    moves_sql = ", ".join(
-        f"{field} = p.{field} - (CASE WHEN gone.value = '{value}' THEN 1 ELSE 0 END)"
-        for value, field in COUNTER_FIELDS.items()
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        locked = _sql_lock(cursor, proposal)
-        if locked is None:
-            return None
-        cursor.execute(_sql(_WITHDRAW_SQL, moves=moves_sql), {"proposal": proposal.pk, "user": user.pk})
-        old_value, moved = cursor.fetchone()
-        if moved != int(old_value is not None):
-            raise RuntimeError("opinion_withdraw: the counters did not move with the opinion")  # rolled back
-    if old_value is None:
-        return False
-    _set_counters(proposal, locked, {COUNTER_FIELDS[old_value]: -1})
-    return True
+    """``opinion_withdraw`` in one statement (PostgreSQL); None: take the ORM path."""
+    states = sorted(participation_rules.OPINION_STATES)
+    row = _call("helice_opinion_withdraw", [proposal.pk, proposal.consultation_id, user.pk, states])
+    if row is None:
+        return None
+    *counts, old_value = row
+    _counters_after(proposal, counts)
+    return old_value is not None
 
 
 def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
