@@ -5,6 +5,7 @@ form, and the staff's state change and answer on the proposal page."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -76,12 +78,11 @@ def _phases(consultation) -> list[dict]:
 @vary_on_headers("HX-Request")
 def consultation_detail(request, slug):
     consultation = _consultation(slug)
-    objectives = list(services.consultation_objectives(consultation))
-    form = ProposalFilterForm(request.GET, objectives=objectives)
+    intro = _intro(consultation)
+    form = ProposalFilterForm(request.GET, objectives=[ObjectiveChoice(*o) for o in intro["objectives"]])
     context = {
         "consultation": consultation,
-        "phases": _phases(consultation),
-        "objectives": objectives,
+        "intro_html": mark_safe(intro["html"]),  # noqa: S308 - rendered by our template (_intro)
         "form": form,
         "sort_labels": SORT_LABELS,
         "refusal": refusal(request.user, consultation),
@@ -141,6 +142,33 @@ def consultation_detail(request, slug):
 
 
 FILTER_PARAMS = ("q", "objective", "state", "origin", "sort", "seed")
+
+
+class ObjectiveChoice(NamedTuple):
+    """What the filter form needs of an objective."""
+
+    code: str
+    title: str
+
+
+def _intro(consultation) -> dict:
+    """The consultation's phases, description and objectives (HTML), and the
+    objectives the filter form offers: nothing personal, the same for every visitor,
+    kept in the list's short cache per consultation, last change, day (the current
+    phase) and language; an objective renamed in the plan shows within its lifetime."""
+    key = list_cache.key(
+        "intro", consultation, {"updated": consultation.updated_at.isoformat(), "day": timezone.localdate()}
+    )
+    intro = list_cache.get(key)
+    if intro is None:
+        objectives = list(services.consultation_objectives(consultation))
+        context = {"consultation": consultation, "phases": _phases(consultation), "objectives": objectives}
+        intro = {
+            "html": str(render_to_string("participation/_consultation_intro.html", context)),
+            "objectives": [(o.code, str(o.title)) for o in objectives],
+        }
+        list_cache.put(key, intro)
+    return intro
 
 
 def _cache_keys(request, consultation, query: dict, number: int | None, htmx: bool) -> dict[str, str]:

@@ -13,7 +13,7 @@ from helice.accounts.tests.factories import UserFactory
 from helice.participation import list_cache, services
 from helice.participation.models import Consultation
 
-from .factories import ConsultationFactory, OpinionFactory, ProposalFactory
+from .factories import ConsultationFactory, ObjectiveFactory, OpinionFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,10 +168,30 @@ def test_filters_sort_seed_and_page_have_their_own_pages(client, consultation):
 def test_a_cached_page_makes_no_proposal_query(client, consultation, django_assert_num_queries):
     ProposalFactory.create_batch(3, consultation=consultation)
     _page(client)
-    # The consultation, its objectives (ids, axes, the list for the filter): the
-    # results' count and page come from the cache.
-    with django_assert_num_queries(4):
+    # The consultation only: its phases, description and objectives (the filter's
+    # choices too), and the results' count and page come from the cache.
+    with django_assert_num_queries(1):
         _page(client)
+
+
+def test_the_intro_follows_an_edit_at_once_and_the_plan_within_the_lifetime(client, consultation, settings):
+    settings.PARTICIPATION_LIST_CACHE_SECONDS = 10
+    objective = ObjectiveFactory(code="1.1", title_fr="Soutenir les start-up")
+    consultation.objectives.add(objective)
+    consultation.save()
+    html = _page(client)
+    assert "1.1. Soutenir les start-up" in html
+    consultation.description_fr = "Une description revue."
+    consultation.save()  # an edit of the consultation: shown at once
+    assert "Une description revue." in _page(client)
+    type(objective).objects.filter(pk=objective.pk).update(title_fr="Accompagner les start-up")
+    assert "Soutenir les start-up" in _page(client)  # the plan's wording: within the lifetime
+    settings.PARTICIPATION_LIST_CACHE_SECONDS = 0
+    html = _page(client)
+    assert "Accompagner les start-up" in html and "Soutenir" not in html
+    # The filter offers the cached objectives and refuses the others.
+    assert client.get(consultation.get_absolute_url(), {"objective": "1.1"}).status_code == 200
+    assert client.get(consultation.get_absolute_url(), {"objective": "9.9"}).status_code == 400
 
 
 def test_slots_are_never_left_in_a_page(consultation):
