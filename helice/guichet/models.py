@@ -8,7 +8,6 @@ working."""
 import datetime
 import hashlib
 import json
-import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,10 +16,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from helice.core import search
+from helice.core import search, tokens
 from helice.core.models import ActiveQuerySet, Sector, TranslatedFieldsMixin, TranslatedNameMixin
 from helice.core.sanitize import plain_text
 from helice.directory.models import Organization, PublicationStatus
@@ -481,15 +479,15 @@ class SavedSearch(models.Model):
 
     @staticmethod
     def hash_token(token: str) -> str:
-        return hashlib.sha256((token or "").encode()).hexdigest()
+        return tokens.hash_token(token)
 
     @staticmethod
     def make_token(nonce: str) -> str:
-        return salted_hmac("helice.guichet.SavedSearch", nonce, algorithm="sha256").hexdigest()
+        return tokens.make_token("helice.guichet.SavedSearch", nonce)
 
     def set_token(self) -> None:
         """A new random link (a new alert)."""
-        self.token_nonce = secrets.token_hex(16)
+        self.token_nonce = tokens.new_nonce()
         self.token_hash = self.hash_token(self.make_token(self.token_nonce))
 
     @property

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helice.accounts.models import ParticipantCategory
+from helice.core import tokens
 from helice.core.models import TranslatedNameMixin
 from helice.core.sanitize import plain_text
 from helice.core.search import build_document
@@ -607,6 +608,7 @@ class NotificationFrequency(models.TextChoices):
 
 
 def new_unsubscribe_token() -> str:
+    """The former stored token's default (kept for migration 0003, which names it)."""
     return secrets.token_urlsafe(32)
 
 
@@ -624,8 +626,13 @@ class ParticipationSettings(models.Model):
         choices=NotificationFrequency.choices,
         default=NotificationFrequency.IMMEDIATE,
     )
-    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_unsubscribe_token, editable=False)
+    # The one-click unsubscribe link's token is never stored (core/tokens.py): the
+    # nonce makes it again for each e-mail, its hash finds the row from a link.
+    token_nonce = models.CharField(max_length=32, unique=True, default=tokens.new_nonce, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     digest_sent_at = models.DateTimeField(_("last digest sent on"), null=True, blank=True, editable=False)
+
+    TOKEN_SALT = "helice.participation.ParticipationSettings"  # noqa: S105 - an HMAC salt, not a secret
 
     class Meta:
         verbose_name = _("participation settings")
@@ -633,6 +640,19 @@ class ParticipationSettings(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.frequency}"
+
+    def save(self, *args, **kwargs):
+        if not self.token_hash:
+            self.token_hash = self.hash_of(self.unsubscribe_token)
+        super().save(*args, **kwargs)
+
+    @property
+    def unsubscribe_token(self) -> str:
+        return tokens.make_token(self.TOKEN_SALT, self.token_nonce)
+
+    @classmethod
+    def hash_of(cls, token: str) -> str:
+        return tokens.hash_token(token)
 
 
 class ParticipationBlock(models.Model):

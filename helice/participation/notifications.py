@@ -99,7 +99,11 @@ def settings_update(*, user, frequency: str) -> ParticipationSettings:
 @transaction.atomic
 def unsubscribe(*, token: str) -> ParticipationSettings | None:
     """The one-click unsubscribe: no more e-mail about what the person follows."""
-    found = ParticipationSettings.objects.select_for_update().filter(unsubscribe_token=token).first()
+    found = (
+        ParticipationSettings.objects.select_for_update()
+        .filter(token_hash=ParticipationSettings.hash_of(token))
+        .first()
+    )
     if found is None:
         return None
     if found.frequency != NotificationFrequency.NEVER:

@@ -125,7 +125,11 @@ def notification_settings(request):
 def unsubscribe(request, token):
     """GET shows one button; POST (the page's or the mail client's one click)
     stops the e-mails; doing it again changes nothing."""
-    found = ParticipationSettings.objects.filter(unsubscribe_token=token).first() if len(token) <= 64 else None
+    found = (
+        ParticipationSettings.objects.filter(token_hash=ParticipationSettings.hash_of(token)).first()
+        if len(token) <= 64
+        else None
+    )
     if found is None:
         return render(request, "participation/unsubscribe.html", {"unknown": True}, status=HTTPStatus.NOT_FOUND)
     done = False

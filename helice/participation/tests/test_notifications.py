@@ -341,3 +341,23 @@ def test_hostile_display_names_in_mails_and_pages_are_inert(client, proposal, dj
     client.force_login(alice)
     assert_inert(client.get("/concertation/notifications/").content)
     assert len(mail.outbox) == len([v for _n, v in HOSTILE_INPUTS if "\x00" not in v])
+
+
+def test_the_unsubscribe_token_is_never_stored():
+    """The database alone can neither make nor accept a link: it keeps a nonce and
+    the token's hash, and the token is an HMAC of the nonce under SECRET_KEY."""
+    import hashlib
+
+    from helice.participation.models import ParticipationSettings
+
+    row = ParticipationSettings.objects.create(user=UserFactory(verified=True))
+    token = row.unsubscribe_token
+    stored = ParticipationSettings.objects.filter(pk=row.pk).values().get()
+    assert token not in {str(value) for value in stored.values()}
+    assert stored["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    client = Client()
+    assert client.get(f"/concertation/notifications/desabonner/{stored['token_nonce']}/").status_code == 404
+    assert client.get(f"/concertation/notifications/desabonner/{stored['token_hash']}/").status_code == 404
+    assert client.get(f"/concertation/notifications/desabonner/{token}/").status_code == 200
+    other = ParticipationSettings.objects.create(user=UserFactory(verified=True))
+    assert other.unsubscribe_token != token and other.token_nonce != row.token_nonce
