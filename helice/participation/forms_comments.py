@@ -3,6 +3,7 @@ checks its input and the services check the rules; a honeypot keeps bots out of
 the comment and flag forms (filled: a 400, nothing saved)."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext_lazy as _
 
@@ -129,4 +130,7 @@ class BlockForm(forms.Form):
 class NotificationSettingsForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("E-mails about what I follow"), choices=NotificationFrequency.choices, widget=forms.RadioSelect
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mails"), choices=settings.LANGUAGES, widget=forms.RadioSelect
     )

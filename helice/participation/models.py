@@ -626,6 +626,13 @@ class ParticipationSettings(models.Model):
         choices=NotificationFrequency.choices,
         default=NotificationFrequency.IMMEDIATE,
     )
+    language = models.CharField(
+        _("language of the e-mails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the pages where the person last chose to follow something, or chose here."),
+    )
     # The one-click unsubscribe link's token is never stored (core/tokens.py): the
     # nonce makes it again for each e-mail, its hash finds the row from a link.
     token_nonce = models.CharField(max_length=32, unique=True, default=tokens.new_nonce, editable=False)

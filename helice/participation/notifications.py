@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helice.core import mail
 
@@ -49,10 +50,13 @@ DIGEST_MAX_ITEMS = 50
 # --- Follows and settings ---------------------------------------------------------
 
 
-def follow(*, user, proposal: Proposal | None = None, consultation=None) -> Follow:
-    """Follow a proposal or a consultation (doing it twice changes nothing)."""
+def follow(*, user, proposal: Proposal | None = None, consultation=None, language: str | None = None) -> Follow:
+    """Follow a proposal or a consultation (doing it twice changes nothing).
+    ``language``: the page's, which the person's e-mails then use."""
     if (proposal is None) == (consultation is None):
         raise ValueError("Follow exactly one proposal or one consultation.")
+    if language:
+        language_set(user=user, language=language)
     target = {"proposal": proposal} if proposal is not None else {"consultation": consultation}
     existing = Follow.objects.filter(user=user, **target).first()
     if existing is not None:
@@ -81,16 +85,28 @@ def settings_for(user) -> ParticipationSettings:
         return ParticipationSettings.objects.get(user=user)
 
 
+def language_set(*, user, language: str) -> None:
+    """The language of the person's e-mails (one of the site's; others are ignored)."""
+    if language not in dict(django_settings.LANGUAGES):
+        return
+    found = settings_for(user)
+    if found.language != language:
+        ParticipationSettings.objects.filter(pk=found.pk).update(language=language)
+
+
 @transaction.atomic
-def settings_update(*, user, frequency: str) -> ParticipationSettings:
-    """Change how often the person hears about what they follow. Choosing "no
-    e-mail" drops the news not sent yet; the other choices keep it (a digest
-    still waiting is sent with the next one)."""
+def settings_update(*, user, frequency: str, language: str | None = None) -> ParticipationSettings:
+    """Change how often the person hears about what they follow (and in which
+    language). Choosing "no e-mail" drops the news not sent yet; the other choices
+    keep it (a digest still waiting is sent with the next one)."""
     if frequency not in NotificationFrequency.values:
         raise ValueError(frequency)
+    if language is not None and language not in dict(django_settings.LANGUAGES):
+        raise ValueError(language)
     found = settings_for(user)
     found.frequency = frequency
-    found.save(update_fields=["frequency"])
+    found.language = language or found.language
+    found.save(update_fields=["frequency", "language"])
     if frequency == NotificationFrequency.NEVER:
         Notification.objects.filter(user=user, sent_at__isnull=True).delete()
     return found
@@ -218,9 +234,10 @@ def proposal_changed(change: ProposalChange) -> int:
 
 
 def idea_author_follows(proposal: Proposal) -> None:
-    """The author of a new proposal follows it from the start."""
+    """The author of a new proposal follows it from the start (their e-mails in the
+    language of the page they wrote it on)."""
     if proposal.author_id:
-        follow(user=proposal.author, proposal=proposal)
+        follow(user=proposal.author, proposal=proposal, language=translation.get_language())
 
 
 # --- Sending ------------------------------------------------------------------------
@@ -267,11 +284,15 @@ def item_context(item: Notification) -> dict:
 
 def _send_immediate(user, item: Notification) -> None:
     user_settings = settings_for(user)
+    with translation.override(user_settings.language):  # the links too (/en/…)
+        context = {**item_context(item), "user": user, "unsubscribe_url": unsubscribe_url(user_settings)}
+        headers = _headers(user_settings)
     mail.send_after_commit(
         template="participation/email/news",
-        context={**item_context(item), "user": user, "unsubscribe_url": unsubscribe_url(user_settings)},
+        context=context,
         recipients=[user.email],
-        headers=_headers(user_settings),
+        headers=headers,
+        language=user_settings.language,
     )
     Notification.objects.filter(pk=item.pk).update(sent_at=timezone.now())
 
@@ -325,17 +346,21 @@ def _digest(user_id: int, *, now, dry_run: bool) -> int:
     if dry_run:
         return len(items)
     shown = items[:DIGEST_MAX_ITEMS]
-    mail.send_after_commit(
-        template="participation/email/digest",
-        context={
+    with translation.override(user_settings.language):  # the links too (/en/…)
+        context = {
             "user": user,
             "items": [item_context(item) for item in shown],
             "more": len(items) - len(shown),
             "unsubscribe_url": unsubscribe_url(user_settings),
             "settings_url": mail.absolute(reverse("participation:notification_settings")),
-        },
+        }
+        headers = _headers(user_settings)
+    mail.send_after_commit(
+        template="participation/email/digest",
+        context=context,
         recipients=[user.email],
-        headers=_headers(user_settings),
+        headers=headers,
+        language=user_settings.language,
     )
     Notification.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=now)
     user_settings.digest_sent_at = now

@@ -19,7 +19,7 @@ from http import HTTPStatus
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import notifications
@@ -107,8 +107,8 @@ def comment_create(
         proposal=proposal, parent=parent, author=author, body=body, stance=stance, is_official=official
     )
     Proposal.objects.filter(pk=proposal.pk).update(comment_count=F("comment_count") + 1)
-    if follow:
-        notifications.follow(user=author, proposal=proposal)
+    if follow:  # in the language of the page the comment was written on
+        notifications.follow(user=author, proposal=proposal, language=translation.get_language())
     notifications.comment_posted(comment)
     return comment
 

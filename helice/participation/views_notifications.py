@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -50,7 +51,7 @@ def _follow_answer(request, *, following: bool, target, fallback: str, kind: str
 def _toggle(request, **target) -> bool:
     follow = request.POST.get("action") != "unfollow"
     if follow:
-        notifications.follow(user=request.user, **target)
+        notifications.follow(user=request.user, language=get_language(), **target)
     else:
         notifications.unfollow(user=request.user, **target)
     return follow
@@ -100,12 +101,14 @@ def notification_settings(request):
     if request.method == "POST":
         form = NotificationSettingsForm(request.POST)
         if form.is_valid():
-            notifications.settings_update(user=request.user, frequency=form.cleaned_data["frequency"])
+            notifications.settings_update(
+                user=request.user, frequency=form.cleaned_data["frequency"], language=form.cleaned_data["language"]
+            )
             messages.success(request, _("Your choice is saved."))
             return redirect("participation:notification_settings")
         status = HTTPStatus.BAD_REQUEST
     else:
-        form = NotificationSettingsForm(initial={"frequency": current.frequency})
+        form = NotificationSettingsForm(initial={"frequency": current.frequency, "language": current.language})
     follows = (
         Follow.objects.filter(user=request.user)
         .select_related("proposal__consultation", "consultation")

@@ -286,11 +286,15 @@ def test_settings_page_changes_the_frequency_and_lists_follows(client, proposal)
     client.force_login(user)
     page = client.get("/concertation/notifications/").content.decode()
     assert "Un guichet unique" in page and "Un récapitulatif quotidien" in page
-    response = client.post("/concertation/notifications/", {"frequency": "daily"})
+    assert 'name="language" value="fr" id="id_language_0" required checked' in page  # French by default
+    response = client.post("/concertation/notifications/", {"frequency": "daily", "language": "en"})
     assert response.status_code == 302
-    assert ParticipationSettings.objects.get(user=user).frequency == NotificationFrequency.DAILY
-    assert client.post("/concertation/notifications/", {"frequency": "hourly"}).status_code == 400
-    assert client.post("/concertation/notifications/", {"frequency": "\x00"}).status_code == 400
+    chosen = ParticipationSettings.objects.get(user=user)
+    assert (chosen.frequency, chosen.language) == (NotificationFrequency.DAILY, "en")
+    assert client.post("/concertation/notifications/", {"frequency": "hourly", "language": "fr"}).status_code == 400
+    assert client.post("/concertation/notifications/", {"frequency": "\x00", "language": "fr"}).status_code == 400
+    assert client.post("/concertation/notifications/", {"frequency": "daily", "language": "de"}).status_code == 400
+    assert ParticipationSettings.objects.get(user=user).language == "en"
     my_space = client.get("/mon-espace/").content.decode()
     assert "Vous suivez 1 proposition ou concertation." in my_space and "Mes notifications de concertation" in my_space
     client.logout()
@@ -361,3 +365,31 @@ def test_the_unsubscribe_token_is_never_stored():
     assert client.get(f"/concertation/notifications/desabonner/{token}/").status_code == 200
     other = ParticipationSettings.objects.create(user=UserFactory(verified=True))
     assert other.unsubscribe_token != token and other.token_nonce != row.token_nonce
+
+
+def test_e_mails_are_written_in_each_recipient_s_language(proposal, django_capture_on_commit_callbacks):
+    proposal.title_en = "A one-stop shop"
+    proposal.save()
+    english, french = person(display_name="Ann"), person(display_name="Anne")
+    notifications.settings_update(user=english, frequency=NotificationFrequency.IMMEDIATE, language="en")
+    ann_comment, anne_comment = comment(proposal, english), comment(proposal, french)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(proposal, person(display_name="Bob"), "Réponse.", parent=ann_comment)
+        comment(proposal, person(display_name="Bob"), "Réponse.", parent=anne_comment)
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    to_ann, to_anne = by_recipient[english.email], by_recipient[french.email]
+    assert "A one-stop shop" in to_ann.subject and "Un guichet unique" in to_anne.subject
+    assert "/en/concertation/" in to_ann.body and "/en/" not in to_anne.body
+    assert "/en/concertation/notifications/desabonner/" in to_ann.extra_headers["List-Unsubscribe"]
+    assert "Bob replied to your comment on “A one-stop shop”" in to_ann.body
+    assert "Bob a répondu à votre commentaire sur « Un guichet unique »" in to_anne.body
+
+
+def test_following_from_a_page_keeps_its_language(client, proposal):
+    user = UserFactory(verified=True)
+    client.force_login(user)
+    url = f"/en/concertation/suivi/proposition/{proposal.consultation.slug}/{proposal.slug}/"
+    assert client.post(url, {"action": "follow"}).status_code in (200, 302)
+    assert ParticipationSettings.objects.get(user=user).language == "en"
+    client.post(url.removeprefix("/en"), {"action": "follow"})  # already followed: the language still follows the page
+    assert ParticipationSettings.objects.get(user=user).language == "fr"
