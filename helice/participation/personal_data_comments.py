@@ -79,6 +79,7 @@ def export_follows(user) -> dict:
     follows = Follow.objects.filter(user=user).select_related("proposal", "consultation").order_by("id")
     return {
         "emails": settings.frequency if settings else None,
+        "emails_language": settings.language if settings else None,
         "last_digest_at": _iso(settings.digest_sent_at) if settings else None,
         "follows": [
             {

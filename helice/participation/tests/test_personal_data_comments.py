@@ -46,6 +46,7 @@ def test_export_and_deletion():
     assert exported["participation.flags"]["data"][0]["details"] == "Publicité."
     follows = exported["participation.follows"]["data"]
     assert follows["emails"] == "daily" and follows["follows"][0]["proposal"] == "Un guichet unique"
+    assert follows["emails_language"] == "fr"
     assert [n["kind"] for n in follows["news"]] == ["reply"]
 
     user_delete(user=user)
