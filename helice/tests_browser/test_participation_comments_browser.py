@@ -159,3 +159,18 @@ def test_too_many_comments_are_said_in_the_thread(signed_in, proposal, participa
     expect(thread(page).locator(".comments-notice")).to_contain_text("Trop de messages en peu de temps")
     expect(thread(page)).not_to_contain_text("Un second, trop vite.")
     page.loaded()
+
+
+def test_a_participant_chooses_the_frequency_and_language_of_the_e_mails(signed_in, proposal, participant):
+    from helice.participation.models import ParticipationSettings
+
+    user, _password = participant
+    tab = signed_in(user)
+    page = FormPage(tab, "/concertation/notifications/").open()  # axe-core checks the page
+    page.main.get_by_label("Un récapitulatif quotidien").check()
+    page.main.get_by_label("English").check()
+    page.submit(page.main.get_by_role("button", name="Enregistrer mon choix"))
+    expect(page.messages).to_contain_text("Votre choix est enregistré.")
+    chosen = ParticipationSettings.objects.get(user=user)
+    assert (chosen.frequency, chosen.language) == ("daily", "en")
+    expect(page.main.get_by_label("English")).to_be_checked()
