@@ -234,10 +234,11 @@ def proposal_changed(change: ProposalChange) -> int:
 
 
 def idea_author_follows(proposal: Proposal) -> None:
-    """The author of a new proposal follows it from the start (their e-mails in the
-    language of the page they wrote it on)."""
+    """The author of a new proposal follows it from the start (the view that takes
+    the idea records the language of its page: a proposal created in the admin or by
+    a command says nothing of its author's language)."""
     if proposal.author_id:
-        follow(user=proposal.author, proposal=proposal, language=translation.get_language())
+        follow(user=proposal.author, proposal=proposal)
 
 
 # --- Sending ------------------------------------------------------------------------

@@ -178,7 +178,7 @@ def opinion_set(*, proposal: Proposal, user, value: str) -> Opinion:
     """Give or change ``user``'s opinion on ``proposal``. Refused (PermissionDenied,
     with the reason) when they may not give one; ParticipationError for a value
     other than agree / mixed / disagree. Returns the opinion as stored.
-    On PostgreSQL, in two SQL statements under the row lock (``_opinion_set_sql``)."""
+    On PostgreSQL, one call of a PL/pgSQL function that takes the row lock (``_opinion_set_sql``)."""
     if value not in OpinionValue.values:
         raise ParticipationError({"value": _("Choose agree, mixed or disagree.")})
     if _sql_path(proposal, user):

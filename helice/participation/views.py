@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -24,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from helice.core import ratelimit
 from helice.core.pagination import PageError, get_page, parse_page_number
 
-from . import jsonld, list_cache, selectors, services
+from . import jsonld, list_cache, notifications, selectors, services
 from .forms import SORT_LABELS, AnswerForm, IdeaForm, OpinionForm, ProposalFilterForm, TransitionForm
 from .models import Phase
 from .rules import refusal
@@ -328,6 +329,7 @@ def idea_new(request, slug):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return render(request, "participation/idea_form.html", context, status=400)
+    notifications.language_set(user=request.user, language=get_language())  # the idea's news in this language
     if proposal.is_public:
         messages.success(request, _("Thank you: your idea is published."))
     else:

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 # otherwise (the command takes them as options).
 DEFAULT_FIELDS = {"code": "code_qp", "name": "lib_qp", "communes": "insee_com"}
 WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326", "CRS84")
-MAX_FILE_BYTES = 200 * 1024 * 1024  # the national file is a few tens of megabytes
+MAX_FILE_BYTES = 200 * 1024 * 1024
+CODE_MAX_LENGTH = 20  # models.PriorityNeighbourhood.code  # the national file is a few tens of megabytes
 
 
 class NeighbourhoodFileError(ValueError):
@@ -156,6 +157,11 @@ def read(path, fields: dict[str, str] | None = None) -> list[Neighbourhood]:
                 _("feature %(number)d has no “%(field)s” property") % {"number": number, "field": missing[0]}
             )
         code, name = str(values["code"]).strip(), str(values["name"]).strip()
+        if len(code) > CODE_MAX_LENGTH:
+            raise NeighbourhoodFileError(
+                _("feature %(number)d: the code “%(code)s” is longer than %(max)d characters: is it the code property?")
+                % {"number": number, "code": code[:40], "max": CODE_MAX_LENGTH}
+            )
         try:
             lat, lon = centroid(feature.get("geometry"))
         except NeighbourhoodFileError as exc:

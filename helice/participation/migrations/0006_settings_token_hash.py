@@ -18,6 +18,15 @@ def fill(apps, schema_editor):
         Settings.objects.filter(pk=row.pk).update(token_nonce=nonce, token_hash=token_hash)
 
 
+def fill_clear_tokens(apps, schema_editor):
+    """Going back: a token of its own for each row (the former default)."""
+    import secrets
+
+    Settings = apps.get_model("participation", "ParticipationSettings")
+    for row in Settings.objects.filter(unsubscribe_token__isnull=True).only("pk"):
+        Settings.objects.filter(pk=row.pk).update(unsubscribe_token=secrets.token_urlsafe(32))
+
+
 class Migration(migrations.Migration):
     dependencies = [("participation", "0005_opinion_functions")]
 
@@ -43,5 +52,13 @@ class Migration(migrations.Migration):
             name="token_hash",
             field=models.CharField(editable=False, max_length=64, unique=True),
         ),
+        # Reversible: going back re-adds a nullable column, fills each row with its own
+        # token, then the column's former constraint comes back.
+        migrations.AlterField(
+            model_name="participationsettings",
+            name="unsubscribe_token",
+            field=models.CharField(editable=False, max_length=64, null=True),
+        ),
+        migrations.RunPython(migrations.RunPython.noop, fill_clear_tokens),
         migrations.RemoveField(model_name="participationsettings", name="unsubscribe_token"),
     ]

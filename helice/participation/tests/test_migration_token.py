@@ -29,6 +29,17 @@ def test_existing_settings_get_a_hashed_token():
     assert row.token_hash == tokens.hash_token(token) and row.frequency == "daily"
     columns = [c.name for c in connection.introspection.get_table_description(connection.cursor(), row._meta.db_table)]
     assert "unsubscribe_token" not in columns
+    # And back again: each row gets a clear token of its own (two rows: no unique clash).
+    ParticipationSettings = new_apps.get_model("participation", "ParticipationSettings")
+    ParticipationSettings.objects.create(user_id=UserFactory().pk, token_nonce="n2", token_hash="h2")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    tokens_back = list(
+        old_apps.get_model("participation", "ParticipationSettings").objects.values_list("unsubscribe_token", flat=True)
+    )
+    assert len(tokens_back) == 2 and len(set(tokens_back)) == 2 and all(tokens_back)
     # Back to the latest state for the other tests.
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.utils import translation
 
 from helice.accounts.tests.factories import UserFactory
 from helice.core.testing.hostile import HOSTILE_INPUTS, assert_form_resists_hostile_input, assert_inert
@@ -316,6 +317,18 @@ def test_submit_an_idea_held_for_moderation(client, consultation, participant):
     assert "Vos idées non publiées" in mine and "En attente de modération" in mine
     client.logout()
     assert "Un annuaire des plateformes" not in client.get("/concertation/innovation/").content.decode()
+
+
+def test_an_idea_s_news_come_in_the_language_of_its_page(client, consultation, participant):
+    from helice.participation.models import ParticipationSettings
+
+    response = client.post("/en/concertation/innovation/proposer/", {**IDEA, "objective": "2.1"})
+    assert response.status_code == 302
+    assert ParticipationSettings.objects.get(user=participant).language == "en"
+    # A proposal given an author elsewhere (the admin, a command) says nothing of their language.
+    with translation.override("fr"):
+        ProposalFactory(consultation=consultation, author=participant, origin="idea")
+    assert ParticipationSettings.objects.get(user=participant).language == "en"
 
 
 def test_idea_published_at_once_without_premoderation(client, participant):

@@ -108,6 +108,22 @@ def test_centroid_of_a_square_a_square_with_a_hole_and_two_parts():
             ),
             "pas un polygone",
         ),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        feature(
+                            "Quartier du Mistral à Grenoble",  # a name in the code property
+                            "Mistral",
+                            "38185",
+                            {"type": "Polygon", "coordinates": [square(5.70, 45.17, 0.01)]},
+                        )
+                    ],
+                }
+            ),
+            "plus long que 20 caractères",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_with_its_reason_and_changes_nothing(tmp_path, content, message):

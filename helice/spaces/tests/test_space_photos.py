@@ -200,3 +200,24 @@ def test_someone_else_s_upload_is_a_404_and_stores_nothing(client, space_and_mem
     assert response.status_code == 404
     assert files_in_photos_folder() == []
     assert Space.objects.get(pk=space.pk).photos.count() == 0
+
+
+def test_a_proposal_waiting_from_before_photos_keeps_the_space_s_photos(client, space_and_member):
+    """A pending revision written before photos were part of a revision has no
+    "photos": editing from it must not propose to remove them all."""
+    space, member = space_and_member
+    photo = stored_photo(space, "Crédit", "La façade")
+    revision = moderation.revision_submit(obj=space, data={"summary_fr": "Ancienne proposition."}, author=member)
+    data_without_photos = {k: v for k, v in revision.data.items() if k != "photos"}
+    Revision.objects.filter(pk=revision.pk).update(data=data_without_photos)
+    page = client.get(edit_url(space)).content.decode()
+    assert "Ancienne proposition." in page and 'name="photo_0_credit"' in page
+    response = client.post(
+        edit_url(space),
+        data(space, summary_fr="Nouvelle proposition.", photo_0_credit="Crédit", photo_0_alt_fr="La façade"),
+    )
+    assert response.status_code == 302
+    pending = Revision.objects.get(status=RevisionStatus.PENDING)
+    assert [p["image"] for p in pending.data["photos"]] == [photo.image.name]
+    moderation.revision_approve(revision=pending, by=UserFactory(moderator=True))
+    assert list(SpacePhoto.objects.filter(space=space).values_list("pk", flat=True)) == [photo.pk]
