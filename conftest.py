@@ -1,5 +1,7 @@
 """Project-wide pytest fixtures."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.utils import translation
@@ -24,3 +26,17 @@ def _hermetic(settings, tmp_path):
     matching.reset()
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache backend on a real Redis (``TEST_REDIS_URL``, which CI sets
+    for its PostgreSQL half; skipped without it). Never cleared: parallel test
+    processes may share the database, so each test writes under keys of its own."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        pytest.skip("Redis only: CI runs it with TEST_REDIS_URL (the PostgreSQL half)")
+    settings.CACHES = {"default": {"BACKEND": "helice.core.cache.RedisCache", "LOCATION": url}}
+    from django.core.cache import caches
+
+    return caches["default"]

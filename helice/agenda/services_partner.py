@@ -120,27 +120,6 @@ def event_propose(*, organization: Organization, by, data: dict, comment: str = 
     return event, revision
 
 
-_UNREAD = object()
-
-
-def editable_state(event: Event, *, pending=_UNREAD) -> dict:
-    """The state a partner's form starts from: the change waiting for review, if
-    any, else the event as it is (for a refused new event, its proposal).
-    ``pending``: the waiting revision (or None) when the caller read it already."""
-    from helice.moderation.models import RevisionStatus
-
-    if pending is _UNREAD:
-        pending = moderation_selectors.pending_revision_for(event)
-    if pending is not None:
-        return dict(pending.data)
-    state = adapter_for(Event).serialize(event)
-    if event.publish_on_approval and event.status == PublicationStatus.DRAFT:
-        latest = moderation_selectors.object_history(event).exclude(status=RevisionStatus.SUPERSEDED).first()
-        if latest is not None and latest.status == RevisionStatus.REJECTED:
-            state = {**state, **{k: v for k, v in latest.data.items() if k in state}}
-    return state
-
-
 def is_new_proposal(event: Event) -> bool:
     return event.publish_on_approval and event.status == PublicationStatus.DRAFT
 
@@ -152,7 +131,7 @@ def event_submit(*, event: Event, by, data: dict, comment: str = ""):
     if not by.has_perm("agenda.edit_event", event):
         raise PermissionDenied
     adapter = adapter_for(Event)
-    state = {**editable_state(event), **{k: v for k, v in data.items() if k in adapter.fields}}
+    state = {**moderation_selectors.editing_state(event), **{k: v for k, v in data.items() if k in adapter.fields}}
     _validate(state)
     return moderation.revision_submit(obj=event, data=state, author=by, comment=comment, new=is_new_proposal(event))
 
@@ -163,7 +142,7 @@ def event_cancel(*, event: Event, by, note: str = ""):
     reason shown), never deleted; through moderation like any change."""
     if not by.has_perm("agenda.edit_event", event):
         raise PermissionDenied
-    state = editable_state(event)
+    state = moderation_selectors.editing_state(event)
     if state.get("event_status") == EventStatus.CANCELLED:
         raise moderation.RevisionError(_("This event is already cancelled."))
     state["event_status"] = EventStatus.CANCELLED
@@ -323,7 +302,7 @@ def _write(feed: CalendarFeed, parsed: ical_in.ParsedFeed, report: ImportReport,
             _submit_imported(event, state, report, new=True)
             report.created += 1
             continue
-        base = editable_state(event, pending=waiting.get(event.pk))
+        base = moderation_selectors.editing_state(event, pending=waiting.get(event.pk))
         state = _imported_state(base, item, new=False, default_kind=feed.default_kind)
         if state == base:
             report.unchanged += 1
@@ -338,7 +317,7 @@ def _write(feed: CalendarFeed, parsed: ical_in.ParsedFeed, report: ImportReport,
     for uid, event in existing.items():
         if uid in parsed.events or not _upcoming_or_undated(event, now):
             continue  # past events leave feeds all the time: they happened, they stay
-        base = editable_state(event, pending=waiting.get(event.pk))
+        base = moderation_selectors.editing_state(event, pending=waiting.get(event.pk))
         if base.get("event_status") == EventStatus.CANCELLED:
             continue
         _submit_imported(event, {**base, "event_status": EventStatus.CANCELLED}, report, new=is_new_proposal(event))

@@ -170,12 +170,8 @@ def event_propose(request, organization_slug):
 def event_edit(request, organization_slug, event_slug):
     organization, event = _editable(request, organization_slug, event_slug)
     pending = moderation_selectors.pending_revision_for(event)
-    refusal = None
-    if not pending:
-        latest = moderation_selectors.object_history(event).exclude(status=RevisionStatus.SUPERSEDED).first()
-        if latest is not None and latest.status == RevisionStatus.REJECTED:
-            refusal = latest
-    state = services_partner.editable_state(event)
+    refusal = None if pending else moderation_selectors.latest_refusal(event)
+    state = moderation_selectors.editing_state(event, pending=pending)
     preview, status = None, 200
     if request.method == "POST":
         form = EventPartnerForm(request.POST, request.FILES, event=event, base=state)
@@ -208,7 +204,7 @@ def event_edit(request, organization_slug, event_slug):
 @require_http_methods(["GET", "POST"])
 def event_cancel(request, organization_slug, event_slug):
     organization, event = _editable(request, organization_slug, event_slug)
-    state = services_partner.editable_state(event)
+    state = moderation_selectors.editing_state(event)
     status = 200
     if request.method == "POST":
         note = request.POST.get("note", "")

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 from helice.directory.models import Organization, PublicationStatus
 from helice.moderation import selectors as moderation_selectors
 from helice.moderation import services as moderation
-from helice.moderation.models import RevisionStatus
 from helice.moderation.registry import adapter_for
 
 from . import services
@@ -99,17 +98,9 @@ def service_propose(request, organization_slug):
 def service_edit(request, organization_slug, service_slug):
     organization, service = _editable(request, organization_slug, service_slug)
     pending = moderation_selectors.pending_revision_for(service)
-    refusal = None
-    if pending:
-        state = pending.data
-    else:
-        state = adapter_for(Service).serialize(service)
-        latest = moderation_selectors.object_history(service).exclude(status=RevisionStatus.SUPERSEDED).first()
-        if latest is not None and latest.status == RevisionStatus.REJECTED:
-            refusal = latest
-            if service.publish_on_approval and service.status == PublicationStatus.DRAFT:
-                # A refused new service lives only in its proposal: start from it to correct it.
-                state = {**state, **{k: v for k, v in latest.data.items() if k in state}}
+    refusal = None if pending else moderation_selectors.latest_refusal(service)
+    # The waiting proposal, else the service; a refused new service starts from its proposal.
+    state = moderation_selectors.editing_state(service, pending=pending)
     preview, status = None, 200
     if request.method == "POST":
         form = ServiceEditForm(request.POST, service=service, base=state)

@@ -88,14 +88,7 @@ def proposal_for(consultation: Consultation, slug: str, user=None) -> Proposal |
         .filter(slug=slug)
         .first()
     )
-    if proposal is None or proposal.is_public:
-        return proposal
-    if user is not None and user.is_authenticated:
-        if proposal.author_id == user.pk:
-            return proposal
-        if user.has_perm("participation.moderate") or user.has_perm("participation.decide"):
-            return proposal
-    return None
+    return _seen_by(proposal, user)
 
 
 # The columns an opinion write needs: the address, the state (does it take opinions,

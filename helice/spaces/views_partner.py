@@ -48,9 +48,7 @@ def space_edit(request, slug):
     space = _editable(request, slug)
     adapter = adapter_for(Space)
     pending = moderation_selectors.pending_revision_for(space)
-    # A proposal waiting since before photos were part of a revision has no "photos":
-    # the current ones fill the gap (else sending it would propose removing them all).
-    state = {**adapter.serialize(space), **pending.data} if pending else adapter.serialize(space)
+    state = moderation_selectors.editing_state(space, pending=pending)
     refusal = None if pending else selectors.with_moderation_state([space])[0].refusal
     preview, status = None, 200
     if request.method == "POST":

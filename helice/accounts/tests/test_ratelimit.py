@@ -1,6 +1,5 @@
 """The generic rate limiter of helice.core.ratelimit."""
 
-import os
 import uuid
 
 import pytest
@@ -116,22 +115,6 @@ def test_account_deletion_attempts_are_limited_per_user(client):
     assert [client.post(url, {"password": "wrong"}).status_code for _ in range(10)] == [400] * 10
     assert client.post(url, {"password": "wrong"}).status_code == 429
     assert client.get(url).status_code == 200  # reading the page is not counted
-
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The production cache: Redis (CI sets TEST_REDIS_URL for its PostgreSQL half)."""
-    if not REDIS_URL:
-        pytest.skip("Redis only: CI runs it with TEST_REDIS_URL (the PostgreSQL half)")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    from django.core.cache import caches
-
-    # No clear(): the database may be shared by parallel test processes; each test
-    # counts under scopes of its own.
-    return caches["default"]
 
 
 def test_on_redis_the_counter_counts_every_attempt_and_expires(redis_cache, monkeypatch):

@@ -45,7 +45,7 @@ def organization_edit(request, slug):
     publishes_at_once = moderation.publishes_at_once(organization, request.user)
     # The form starts from the waiting proposal, else from the published state,
     # both in the revision's terms (a commune by INSEE code, sectors by slug).
-    state = pending.data if pending else adapter_for(Organization).serialize(organization)
+    state = moderation_selectors.editing_state(organization, pending=pending)
     preview = None
     status = 200
     if request.method == "POST":

@@ -8,9 +8,6 @@ import threading
 import uuid
 
 import pytest
-from django.core.cache import caches
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 
 @pytest.mark.parametrize(
@@ -35,30 +32,22 @@ def test_the_cache_url_selects_the_backend_and_the_sessions(url, backend, sessio
     assert out.stdout.split() == [backend, sessions]
 
 
-@pytest.fixture
-def redis_backend(settings):
-    if not REDIS_URL:
-        pytest.skip("Redis only: CI runs it with TEST_REDIS_URL (the PostgreSQL half)")
-    settings.CACHES = {"default": {"BACKEND": "helice.core.cache.RedisCache", "LOCATION": REDIS_URL}}
-    return caches["default"]
-
-
-def test_one_client_serves_every_operation_and_threads(redis_backend):
+def test_one_client_serves_every_operation_and_threads(redis_cache):
     prefix = uuid.uuid4().hex
-    client = redis_backend._cache.get_client(write=True)
-    assert redis_backend._cache.get_client() is client
-    redis_backend.set(f"{prefix}:a", {"x": 1}, 30)
-    assert redis_backend.get(f"{prefix}:a") == {"x": 1}
-    assert redis_backend.add(f"{prefix}:n", 1, 30) is True
-    assert redis_backend.incr(f"{prefix}:n") == 2
-    assert redis_backend.get_many([f"{prefix}:a", f"{prefix}:missing"]) == {f"{prefix}:a": {"x": 1}}
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache._cache.get_client() is client
+    redis_cache.set(f"{prefix}:a", {"x": 1}, 30)
+    assert redis_cache.get(f"{prefix}:a") == {"x": 1}
+    assert redis_cache.add(f"{prefix}:n", 1, 30) is True
+    assert redis_cache.incr(f"{prefix}:n") == 2
+    assert redis_cache.get_many([f"{prefix}:a", f"{prefix}:missing"]) == {f"{prefix}:a": {"x": 1}}
 
     errors = []
 
     def bump():
         try:
             for _n in range(50):
-                redis_backend.incr(f"{prefix}:n")
+                redis_cache.incr(f"{prefix}:n")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -68,5 +57,5 @@ def test_one_client_serves_every_operation_and_threads(redis_backend):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert redis_backend.get(f"{prefix}:n") == 2 + 8 * 50
-    redis_backend.delete_many([f"{prefix}:a", f"{prefix}:n"])
+    assert redis_cache.get(f"{prefix}:n") == 2 + 8 * 50
+    redis_cache.delete_many([f"{prefix}:a", f"{prefix}:n"])
