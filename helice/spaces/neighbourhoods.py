@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from helice.core.geometry import polygon_centroid
+
 # The property names of the ANCT's 2024 file; another vintage may name them
 # otherwise (the command takes them as options).
 DEFAULT_FIELDS = {"code": "code_qp", "name": "lib_qp", "communes": "insee_com"}
@@ -37,19 +39,6 @@ class Neighbourhood:
     communes: tuple[str, ...]
     latitude: float
     longitude: float
-
-
-def _ring_moments(ring) -> tuple[float, float, float]:
-    """Signed area and first moments of a closed ring (shoelace formula on the
-    longitude/latitude plane: a neighbourhood is a few hundred metres wide, so
-    the plane's distortion does not move its centroid noticeably)."""
-    area = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-        cross = x0 * y1 - x1 * y0
-        area += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    return area / 2, cx / 6, cy / 6
 
 
 def _points(geometry) -> list[list[list[tuple[float, float]]]]:
@@ -89,25 +78,10 @@ def _points(geometry) -> list[list[list[tuple[float, float]]]]:
 
 
 def centroid(geometry) -> tuple[float, float]:
-    """(latitude, longitude) of the centroid of a Polygon or MultiPolygon
-    (holes taken out, parts weighted by their area); the mean of the vertices
-    when the outline has no area."""
-    polygons = _points(geometry)
-    total = mx = my = 0.0
-    for rings in polygons:
-        for index, ring in enumerate(rings):
-            area, cx, cy = _ring_moments(ring)
-            # The outer ring adds, holes take away, whatever their winding order.
-            sign = (1 if area >= 0 else -1) * (1 if index == 0 else -1)
-            total += abs(area) * (1 if index == 0 else -1)
-            mx += cx * sign
-            my += cy * sign
-    if abs(total) < 1e-14:
-        vertices = [point for rings in polygons for ring in rings for point in ring]
-        lon = sum(p[0] for p in vertices) / len(vertices)
-        lat = sum(p[1] for p in vertices) / len(vertices)
-        return lat, lon
-    return my / total, mx / total
+    """(latitude, longitude) of the centroid of a Polygon or MultiPolygon (holes
+    taken out, parts weighted by their area; ``core.geometry``)."""
+    lon, lat = polygon_centroid(_points(geometry))
+    return lat, lon
 
 
 def _communes(value) -> tuple[str, ...]:
