@@ -28,7 +28,6 @@ from .models import CalendarFeed, Event, EventStatus
 from .revisions import TIME_SLOTS
 
 PER_PAGE = 25
-IMAGE_FOLDER = "agenda/events/"
 
 
 def _organization(request, organization_slug) -> Organization:
@@ -99,7 +98,7 @@ def _save_event(request, form, formset, *, organization, event=None):
         data = form.proposed_data(slots=formset.states())
         return None, _preview(event or Event(), data)
     data = form.proposed_data(
-        slots=formset.states(), stored_image=store_image(upload, IMAGE_FOLDER) if upload else None
+        slots=formset.states(), stored_image=store_image(upload, Event._meta.get_field("image")) if upload else None
     )
     comment = form.cleaned_data.get("comment", "")
     try:

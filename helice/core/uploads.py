@@ -127,16 +127,17 @@ def clean_image(uploaded: File, *, max_bytes: int | None = None, max_pixels: int
     return ContentFile(content, name=f"{uuid.uuid4().hex}.{extension}")
 
 
-def store_image(upload, folder: str) -> str:
-    """Save a cleaned upload (``clean_image``) under ``folder`` with a name no
-    one can guess, and return its storage name: a proposal under moderation
-    holds that name until it is published or refused."""
+def store_image(upload, field) -> str:
+    """Save a cleaned upload (``clean_image``) in the folder of the model's image
+    ``field`` (its ``upload_to``) with a name no one can guess, and return its
+    storage name: a proposal under moderation holds that name until it is
+    published or refused."""
     import secrets
 
     from django.core.files.storage import default_storage
 
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else "png"
-    return default_storage.save(f"{folder}{secrets.token_hex(12)}.{extension}", upload)
+    return default_storage.save(f"{field.upload_to.rstrip('/')}/{secrets.token_hex(12)}.{extension}", upload)
 
 
 def _megapixels(pixels: int) -> str:

@@ -19,7 +19,7 @@ from helice.moderation.registry import adapter_for
 
 from . import selectors
 from .forms_partner import MAX_PHOTOS, SpaceEditForm
-from .models import Space
+from .models import Space, SpacePhoto
 
 
 def _editable(request, slug) -> Space:
@@ -27,9 +27,6 @@ def _editable(request, slug) -> Space:
     if space is None or not request.user.has_perm("spaces.edit_space", space):
         raise Http404(_("No space you can edit has this address."))
     return space
-
-
-PHOTO_FOLDER = "spaces/photos/"
 
 
 def _back(request, space):
@@ -59,7 +56,9 @@ def space_edit(request, slug):
                 preview = {"space": copy, "new_photo_waiting": bool(form.cleaned_data.get("new_photo")), **related}
             else:
                 upload = form.cleaned_data.get("new_photo")
-                data = form.proposed_data(stored_photo=store_image(upload, PHOTO_FOLDER) if upload else None)
+                data = form.proposed_data(
+                    stored_photo=store_image(upload, SpacePhoto._meta.get_field("image")) if upload else None
+                )
                 try:
                     revision = moderation.revision_submit(
                         obj=space, data=data, author=request.user, comment=form.cleaned_data.get("comment", "")

@@ -3,8 +3,6 @@ revision that is published at once (trusted organisation, or a moderator) or
 held for review. Members and moderators only; anyone else gets a 404, so the
 existence of a draft never leaks."""
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -13,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helice.core.uploads import store_image
 from helice.directory.models import Organization
 from helice.directory.services import organization_set_trust
 from helice.moderation import selectors as moderation_selectors
@@ -22,19 +21,12 @@ from helice.moderation.registry import adapter_for
 
 from ..forms.organization import OrganizationProfileForm
 
-LOGO_FOLDER = "organizations/logos/"
-
 
 def editable_organization_or_404(request, slug) -> Organization:
     organization = get_object_or_404(Organization.objects.select_related("commune"), slug=slug)
     if not request.user.has_perm("directory.edit_organization", organization):
         raise Http404(_("No organisation you can edit has this address."))
     return organization
-
-
-def _store_logo(upload) -> str:
-    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else "png"
-    return default_storage.save(f"{LOGO_FOLDER}{secrets.token_hex(12)}.{extension}", upload)
 
 
 @login_required
@@ -56,7 +48,9 @@ def organization_edit(request, slug):
                 preview = {"organization": copy, "sectors": related.get("sectors", [])}
             else:
                 upload = form.cleaned_data.get("logo_upload")
-                data = form.proposed_data(stored_logo=_store_logo(upload) if upload else None)
+                data = form.proposed_data(
+                    stored_logo=store_image(upload, Organization._meta.get_field("logo")) if upload else None
+                )
                 try:
                     revision = moderation.revision_submit(
                         obj=organization, data=data, author=request.user, comment=form.cleaned_data.get("comment", "")
